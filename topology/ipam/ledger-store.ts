@@ -1,0 +1,65 @@
+// Reading and updating the ledger file in an estate directory, atomically and under a lock.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Estate } from '../estate.js';
+import { withFileLock, writeFileAtomic } from '../fs-atomic.js';
+import { AddressPlan } from './address-plan.js';
+import { LEDGER_FILE, parseLedger, serializeLedger, type Allocation } from './ledger.js';
+
+export function ledgerPathOf(estateDir: string): string {
+  return join(estateDir, LEDGER_FILE);
+}
+
+export function readLedgerText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Loads and validates the ledger of an estate, without changing anything. */
+export function openAddressPlan(estate: Estate, ledgerPath = ledgerPathOf(estate.dir ?? '.')): AddressPlan {
+  return AddressPlan.build(estate, parseLedger(readLedgerText(ledgerPath), ledgerPath), { file: ledgerPath });
+}
+
+export interface AllocateOptions {
+  prune?: boolean;
+  /** Compute, but do not write the ledger. */
+  dryRun?: boolean;
+  ledgerPath?: string;
+}
+
+export interface AllocateOutcome {
+  plan: AddressPlan;
+  added: Allocation[];
+  released: Allocation[];
+  /** True when the ledger file was (re)written. */
+  written: boolean;
+  ledgerPath: string;
+}
+
+/**
+ * Fills in every allocation the estate needs. Reads, validates, allocates and writes under one
+ * lock, so concurrent runs never overlap or lose allocations; an invalid ledger is never written.
+ */
+export async function allocateLedger(estate: Estate, options: AllocateOptions = {}): Promise<AllocateOutcome> {
+  const ledgerPath = options.ledgerPath ?? ledgerPathOf(estate.dir ?? '.');
+  const run = (): AllocateOutcome => {
+    const text = readLedgerText(ledgerPath);
+    const plan = AddressPlan.build(estate, parseLedger(text, ledgerPath), { file: ledgerPath, prune: options.prune ?? false });
+    const added = plan.allocateMissing();
+    const released = plan.released;
+    let written = false;
+    if (!options.dryRun) {
+      const next = serializeLedger(estate.name, plan.allocations(), estate.doc.planes.map((p) => p.id));
+      if (next !== text) {
+        writeFileAtomic(ledgerPath, next);
+        written = true;
+      }
+    }
+    return { plan, added, released, written, ledgerPath };
+  };
+  return options.dryRun ? run() : withFileLock(ledgerPath, run);
+}

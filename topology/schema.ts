@@ -1,0 +1,253 @@
+// The estate model: one TypeBox schema yields the TypeScript types (Static), runtime validation
+// (topology/validate.ts) and JSON Schema / OpenAPI v3 (topology/openapi.ts, reused by the CRDs).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const strict = { additionalProperties: false } as const;
+
+export const Id = Type.String({
+  pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
+  description: 'a lower-case DNS label: a-z, 0-9 and "-", 1 to 63 characters',
+});
+
+export const LocalizedName = Type.Object(
+  {
+    zh: Type.String({ minLength: 1, description: 'name in Chinese' }),
+    en: Type.String({ minLength: 1, description: 'name in English' }),
+  },
+  strict,
+);
+
+export const GeoPoint = Type.Object(
+  {
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    lon: Type.Number({ minimum: -180, maximum: 180 }),
+  },
+  strict,
+);
+
+export const UNIT_LEVELS = ['province', 'municipal', 'county', 'township'] as const;
+export const UnitLevel = Type.Union(UNIT_LEVELS.map((l) => Type.Literal(l)));
+
+export const Unit = Type.Object(
+  {
+    id: Id,
+    level: UnitLevel,
+    parent: Type.Optional(Id),
+    name: LocalizedName,
+    code: Type.Optional(
+      Type.String({ pattern: '^[0-9]{6}([0-9]{3})?$', description: 'GB/T 2260 division code (6 digits; 9 for townships)' }),
+    ),
+    kind: Type.Optional(
+      Type.Union(
+        [
+          'province',
+          'city',
+          'autonomous-prefecture',
+          'new-area',
+          'district',
+          'county',
+          'county-city',
+          'autonomous-county',
+          'town',
+          'township',
+          'subdistrict',
+        ].map((k) => Type.Literal(k)),
+      ),
+    ),
+    seat: Type.Optional(Type.Boolean({ description: 'the seat of government of its parent' })),
+    location: Type.Optional(GeoPoint),
+  },
+  strict,
+);
+
+export const CLOUD_KINDS = ['provincial', 'municipal', 'industry'] as const;
+export const CloudKind = Type.Union(CLOUD_KINDS.map((k) => Type.Literal(k)));
+
+export const Capacity = Type.Object(
+  {
+    vcpu: Type.Integer({ minimum: 0 }),
+    memoryGiB: Type.Integer({ minimum: 0 }),
+    storageTiB: Type.Number({ minimum: 0 }),
+  },
+  strict,
+);
+
+export const Cloud = Type.Object(
+  {
+    id: Id,
+    kind: CloudKind,
+    unit: Id,
+    name: LocalizedName,
+    industry: Type.Optional(Type.String({ description: 'the industry an industry cloud serves' })),
+    example: Type.Optional(Type.Boolean({ description: 'an illustrative entry, not a real deployment' })),
+    datacentre: Type.Optional(Id),
+    capacity: Capacity,
+  },
+  strict,
+);
+
+export const DC_ROLES = ['production', 'same-city-dr', 'remote-dr', 'none'] as const;
+export const DataCentre = Type.Object(
+  {
+    id: Id,
+    name: LocalizedName,
+    unit: Id,
+    metro: Id,
+    role: Type.Union(DC_ROLES.map((r) => Type.Literal(r))),
+    location: GeoPoint,
+  },
+  strict,
+);
+
+export const Prefix = Type.String({ description: 'an IP prefix in CIDR notation, e.g. 2001:db8::/33 or 10.0.0.0/9' });
+
+export const Plane = Type.Object(
+  {
+    id: Id,
+    name: LocalizedName,
+    physical: Type.String({ minLength: 1, description: 'the physical resources the plane runs on' }),
+    ipv6: Type.Optional(Prefix),
+    ipv4: Type.Optional(Prefix),
+  },
+  strict,
+);
+
+export const SITE_STACKS = ['dual-stack', 'ipv6-only', 'ipv4-only'] as const;
+export const Site = Type.Object(
+  {
+    id: Id,
+    unit: Id,
+    datacentre: Type.Optional(Id),
+    stack: Type.Union(SITE_STACKS.map((s) => Type.Literal(s))),
+  },
+  strict,
+);
+
+export const Link = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]*$' }),
+    plane: Id,
+    a: Id,
+    b: Id,
+    bandwidthMbps: Type.Integer({ minimum: 1 }),
+    carrier: Type.String({ minLength: 1 }),
+    path: Type.String({ minLength: 1, description: 'the physical route or conduit the link runs over' }),
+  },
+  strict,
+);
+
+export const Department = Type.Object(
+  {
+    id: Id,
+    name: LocalizedName,
+    unit: Id,
+  },
+  strict,
+);
+
+const PrefixLength = (max: number) => Type.Optional(Type.Integer({ minimum: 1, maximum: max }));
+export const IPAM_LEVELS = ['municipal', 'county', 'township', 'datacentre', 'service'] as const;
+const sizes = (max: number) =>
+  Type.Object(
+    {
+      municipal: PrefixLength(max),
+      county: PrefixLength(max),
+      township: PrefixLength(max),
+      datacentre: PrefixLength(max),
+      service: PrefixLength(max),
+    },
+    strict,
+  );
+const ServiceNames = Type.Array(Id, { uniqueItems: true });
+export const IpamConfig = Type.Object(
+  {
+    sizes: Type.Optional(Type.Object({ ipv6: Type.Optional(sizes(128)), ipv4: Type.Optional(sizes(32)) }, strict)),
+    services: Type.Optional(
+      Type.Object(
+        {
+          province: Type.Optional(ServiceNames),
+          municipal: Type.Optional(ServiceNames),
+          county: Type.Optional(ServiceNames),
+          township: Type.Optional(ServiceNames),
+          datacentre: Type.Optional(ServiceNames),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+export const PolicyMode = Type.Union([Type.Literal('audit'), Type.Literal('enforce')]);
+export const PolicyConfig = Type.Object(
+  {
+    modes: Type.Optional(Type.Record(Type.String(), PolicyMode)),
+    drRemoteMinDistanceKm: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  strict,
+);
+
+export const EstateMeta = Type.Object(
+  {
+    name: Id,
+    description: Type.Optional(Type.String()),
+  },
+  strict,
+);
+
+/** The collections of an estate, in the order they are reported. */
+export const COLLECTIONS = ['units', 'clouds', 'datacentres', 'planes', 'sites', 'links', 'departments'] as const;
+export type CollectionName = (typeof COLLECTIONS)[number];
+/** Keys that may appear in one file only. */
+export const SINGLETONS = ['estate', 'ipam', 'policies'] as const;
+export type SingletonName = (typeof SINGLETONS)[number];
+
+/** What one YAML file of an estate directory may hold: every key optional. */
+export const EstateFile = Type.Object(
+  {
+    estate: Type.Optional(EstateMeta),
+    ipam: Type.Optional(IpamConfig),
+    policies: Type.Optional(PolicyConfig),
+    units: Type.Optional(Type.Array(Unit)),
+    clouds: Type.Optional(Type.Array(Cloud)),
+    datacentres: Type.Optional(Type.Array(DataCentre)),
+    planes: Type.Optional(Type.Array(Plane)),
+    sites: Type.Optional(Type.Array(Site)),
+    links: Type.Optional(Type.Array(Link)),
+    departments: Type.Optional(Type.Array(Department)),
+  },
+  strict,
+);
+
+export type UnitLevel = Static<typeof UnitLevel>;
+export type Unit = Static<typeof Unit>;
+export type CloudKind = Static<typeof CloudKind>;
+export type Cloud = Static<typeof Cloud>;
+export type Capacity = Static<typeof Capacity>;
+export type DataCentre = Static<typeof DataCentre>;
+export type Plane = Static<typeof Plane>;
+export type Site = Static<typeof Site>;
+export type Link = Static<typeof Link>;
+export type Department = Static<typeof Department>;
+export type IpamConfig = Static<typeof IpamConfig>;
+export type PolicyConfig = Static<typeof PolicyConfig>;
+export type PolicyMode = Static<typeof PolicyMode>;
+export type EstateMeta = Static<typeof EstateMeta>;
+export type EstateFile = Static<typeof EstateFile>;
+export type IpamLevel = (typeof IPAM_LEVELS)[number];
+
+/** The merged estate document: every collection present (possibly empty). */
+export interface EstateDocument {
+  estate: EstateMeta;
+  ipam: IpamConfig;
+  policies: PolicyConfig;
+  units: Unit[];
+  clouds: Cloud[];
+  datacentres: DataCentre[];
+  planes: Plane[];
+  sites: Site[];
+  links: Link[];
+  departments: Department[];
+}
+
+export type AnySchema = TSchema;
