@@ -101,6 +101,7 @@ export function loadEstateFromSources(sources: EstateSource[], dir?: string): Es
         continue;
       }
       singletonFrom.set(key, file);
+      origins.set(f[key] as object, { file, path: key });
       (doc as Record<string, unknown>)[key] = f[key];
     }
     for (const key of COLLECTIONS) {

@@ -1,0 +1,38 @@
+// Policy-as-code: every policy names the plan section it enforces, a severity and a mode.
+import type { Estate } from '../topology/estate.js';
+
+export type Severity = 'error' | 'warning';
+export type PolicyMode = 'audit' | 'enforce';
+
+/** What a policy found wrong, and where in the estate. */
+export interface Violation {
+  file: string;
+  /** Path inside the file, e.g. `links[12].bandwidthMbps`. */
+  path: string;
+  message: string;
+}
+
+export interface Finding extends Violation {
+  policy: string;
+  severity: Severity;
+  mode: PolicyMode;
+}
+
+export interface PolicyContext {
+  estate: Estate;
+  /** Minimum distance between the production and remote DR centres, km. */
+  drRemoteMinDistanceKm: number;
+}
+
+export interface Policy {
+  /** Stable id, e.g. `cloud-1-15-n`. */
+  id: string;
+  title: string;
+  /** The sections of the plan (甘政办发〔2021〕113号) it enforces, e.g. ['§3.3']. */
+  sections: readonly string[];
+  severity: Severity;
+  defaultMode: PolicyMode;
+  /** One paragraph for `policy list --output json` and docs. */
+  description: string;
+  check(ctx: PolicyContext): Violation[];
+}
