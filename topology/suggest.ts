@@ -17,26 +17,51 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
+ * Pinyin words people type for the English terms our ids use: "lanzhou-xinqu" means
+ * "lanzhou-new-area" (兰州新区), "linxia-zhou" the prefecture.
+ */
+const PINYIN: Record<string, string> = {
+  xinqu: 'new-area',
+  shi: 'city',
+  xian: 'county',
+  qu: 'district',
+  zhou: 'prefecture',
+  zizhizhou: 'autonomous-prefecture',
+  zizhixian: 'autonomous-county',
+  sheng: 'province',
+};
+
+function normalise(word: string): string {
+  return word
+    .toLowerCase()
+    .split(/[-_\s]+/)
+    .map((t) => PINYIN[t] ?? t)
+    .join('-');
+}
+
+/**
  * The candidate closest to `word`, if it is close enough to be a plausible typo, or if one
- * candidate shares a distinctive prefix (e.g. "lanzhou-xinqu" → "lanzhou-new-area").
+ * candidate shares a distinctive prefix. Pinyin terms are read as the English ones ids use.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const norm = normalise(word);
   let best: string | undefined;
   let bestScore = Infinity;
+  let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word, c);
+    const d = Math.min(editDistance(word, c), editDistance(norm, c));
+    if (d === 0 || norm === c) return c;
     // Prefer shared leading segments: "lanzhou-xinqu" shares "lanzhou-" with "lanzhou-new-area".
-    const shared = commonPrefix(word, c);
-    const score = d - Math.min(shared, 8) * 0.5;
+    const score = d - Math.min(commonPrefix(norm, c), 8) * 0.5;
     if (score < bestScore) {
       bestScore = score;
       best = c;
+      bestDistance = d;
     }
   }
   if (best === undefined) return undefined;
-  const d = editDistance(word, best);
   const limit = Math.max(2, Math.ceil(Math.max(word.length, best.length) * 0.4));
-  if (d <= limit || commonPrefix(word, best) >= Math.min(6, word.length)) return best;
+  if (bestDistance <= limit || commonPrefix(norm, best) >= Math.min(6, word.length)) return best;
   return undefined;
 }
 

@@ -1,0 +1,214 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Document, YAMLMap, YAMLSeq } from 'yaml';
+import { copyGansu, editText, editYaml, GANSU_DIR, removeDir } from '../topology/estate.test-helpers.js';
+import { loadEstate } from '../topology/load.js';
+import { effectiveModes, evaluatePolicies } from './evaluate.js';
+import { POLICIES } from './registry.js';
+import { distanceKm } from './rules/two-sites-three-centres.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  while (dirs.length) removeDir(dirs.pop()!);
+});
+
+/** Loads a copy of the Gansu estate with one YAML file edited. */
+function mutated(file: string, edit: (doc: Document) => void) {
+  const dir = copyGansu();
+  dirs.push(dir);
+  editYaml(dir, file, edit);
+  return loadEstate(dir);
+}
+
+function findingsOf(estate: ReturnType<typeof loadEstate>, policy: string) {
+  return evaluatePolicies(estate).findings.filter((f) => f.policy === policy);
+}
+
+describe('the policy registry', () => {
+  it('every policy has a unique id, a plan citation, a severity and a mode', () => {
+    expect(new Set(POLICIES.map((p) => p.id)).size).toBe(POLICIES.length);
+    for (const p of POLICIES) {
+      expect(p.sections.length).toBeGreaterThan(0);
+      for (const s of p.sections) expect(s).toMatch(/^§\d+(\.\d+)+$/);
+      expect(['error', 'warning']).toContain(p.severity);
+      expect(['audit', 'enforce']).toContain(p.defaultMode);
+      expect(p.title.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('the shipped Gansu estate passes every policy', () => {
+    const report = evaluatePolicies(loadEstate(GANSU_DIR));
+    expect(report.findings).toEqual([]);
+    expect(report.failed).toBe(false);
+    expect(report.policies.map((p) => p.id)).toEqual(POLICIES.map((p) => p.id));
+  });
+});
+
+describe('§3.3 county-builds-no-cloud', () => {
+  it('flags a cloud hosted by a county, at the cloud\'s unit field', () => {
+    const e = mutated('clouds.yaml', (doc) => doc.setIn(['clouds', 18, 'unit'], 'qingyang-xifeng'));
+    const f = findingsOf(e, 'county-builds-no-cloud');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.path).toBe('clouds[18].unit');
+    expect(f[0]!.file).toMatch(/clouds\.yaml$/);
+    expect(f[0]!.message).toContain('"qingyang"');
+  });
+
+  it('flags a data centre at a county', () => {
+    const e = mutated('datacentres.yaml', (doc) => doc.setIn(['datacentres', 2, 'unit'], 'qingyang-xifeng'));
+    expect(findingsOf(e, 'county-builds-no-cloud').map((f) => f.path)).toEqual(['datacentres[2].unit']);
+  });
+});
+
+describe('§3.2 cloud-1-15-n', () => {
+  it('a municipal unit without a cloud node', () => {
+    const e = mutated('clouds.yaml', (doc) => doc.deleteIn(['clouds', 3]));
+    const f = findingsOf(e, 'cloud-1-15-n');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toMatch(/municipal unit "jinchang" \(金昌市\) has no cloud node/);
+    expect(f[0]!.path).toBe('units[11]');
+  });
+
+  it('a second node for one municipal unit, and a second provincial cloud', () => {
+    const e = mutated('clouds.yaml', (doc) => {
+      doc.setIn(['clouds', 3, 'unit'], 'lanzhou');
+      doc.setIn(['clouds', 17, 'kind'], 'provincial');
+      doc.setIn(['clouds', 17, 'unit'], 'gansu');
+    });
+    const messages = findingsOf(e, 'cloud-1-15-n').map((f) => f.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/a second provincial cloud \("industry-energy", first is "gansu-provincial"\)/),
+        expect.stringMatching(/"lanzhou" already has cloud node "lanzhou-cloud"/),
+        expect.stringMatching(/"jinchang" .* has no cloud node/),
+      ]),
+    );
+  });
+});
+
+describe('§4.1.1 extranet-dual-plane', () => {
+  it('a county reaching only one plane', () => {
+    const dir = copyGansu();
+    dirs.push(dir);
+    editYaml(dir, 'extranet.yaml', (doc) => {
+      const links = doc.get('links') as { items: Array<{ get(k: string): unknown }> };
+      const i = links.items.findIndex((l) => l.get('id') === 'p2.longnan.longnan-wudu');
+      doc.deleteIn(['links', i]);
+    });
+    const f = findingsOf(loadEstate(dir), 'extranet-dual-plane');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toBe('site "longnan-wudu" has no link on plane-2; every county site reaches both planes');
+  });
+
+  it('both planes over the same physical path', () => {
+    const dir = copyGansu();
+    dirs.push(dir);
+    editText(dir, 'extranet.yaml', (t) => t.replace('path: p2-access-gannan-xiahe', 'path: p1-access-gannan-xiahe'));
+    const f = findingsOf(loadEstate(dir), 'extranet-dual-plane');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.path).toMatch(/^links\[\d+\]\.path$/);
+    expect(f[0]!.message).toContain('same physical path "p1-access-gannan-xiahe"');
+  });
+
+  it('a county with no site at all', () => {
+    const dir = copyGansu();
+    dirs.push(dir);
+    editYaml(dir, 'extranet.yaml', (doc) => {
+      for (const key of ['sites', 'links']) {
+        const seq = doc.get(key) as YAMLSeq<YAMLMap>;
+        seq.items = seq.items.filter((item) => {
+          const j = item.toJSON() as Record<string, unknown>;
+          return j.id !== 'dingxi-minxian' && j.a !== 'dingxi-minxian' && j.b !== 'dingxi-minxian';
+        });
+      }
+    });
+    const f = findingsOf(loadEstate(dir), 'extranet-dual-plane');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toMatch(/^county "dingxi-minxian" \(岷县\) has no extranet site/);
+    expect(f[0]!.file).toMatch(/units\.yaml$/);
+  });
+});
+
+describe('§4.1.1 extranet-bandwidth', () => {
+  it('a backbone link under 10G and a county link under 1G', () => {
+    const dir = copyGansu();
+    dirs.push(dir);
+    editText(dir, 'extranet.yaml', (t) =>
+      t
+        .replace(/(id: p1\.gansu\.tianshui[\s\S]*?bandwidthMbps: )10000/, '$19999')
+        .replace(/(id: p2\.tianshui\.tianshui-gangu[\s\S]*?bandwidthMbps: )1000/, '$1999'),
+    );
+    const f = findingsOf(loadEstate(dir), 'extranet-bandwidth');
+    expect(f.map((x) => x.message)).toEqual([
+      'backbone link "p1.gansu.tianshui" has 9999 Mbit/s; at least 10000 Mbit/s is required',
+      'city-to-county link "p2.tianshui.tianshui-gangu" has 999 Mbit/s; at least 1000 Mbit/s is required',
+    ]);
+    for (const x of f) expect(x.path).toMatch(/^links\[\d+\]\.bandwidthMbps$/);
+  });
+});
+
+describe('§3.2 extranet-ipv6', () => {
+  it('a plane without IPv6 and an IPv4-only site', () => {
+    const dir = copyGansu();
+    dirs.push(dir);
+    editYaml(dir, 'extranet.yaml', (doc) => {
+      doc.deleteIn(['planes', 1, 'ipv6']);
+      doc.setIn(['sites', 7, 'stack'], 'ipv4-only');
+    });
+    const f = findingsOf(loadEstate(dir), 'extranet-ipv6');
+    expect(f.map((x) => x.path)).toEqual(['planes[1].ipv6', 'sites[7].stack']);
+  });
+});
+
+describe('§4.1.2 dr-two-sites-three-centres', () => {
+  it('the shipped layout: Lanzhou to Qingyang is over 300 km', () => {
+    const e = loadEstate(GANSU_DIR);
+    const prod = e.datacentreById.get('dc-lanzhou-production')!;
+    const remote = e.datacentreById.get('dc-qingyang-dr')!;
+    const km = distanceKm(prod.location, remote.location);
+    expect(km).toBeGreaterThan(300);
+    expect(km).toBeLessThan(400);
+  });
+
+  it('a remote centre closer than the configured minimum', () => {
+    const e = mutated('estate.yaml', (doc) => doc.setIn(['policies', 'drRemoteMinDistanceKm'], 500));
+    const f = findingsOf(e, 'dr-two-sites-three-centres');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.path).toBe('datacentres[2].location');
+    expect(f[0]!.message).toMatch(/is 3\d\d km from production .* at least 500 km/);
+  });
+
+  it('a remote centre in the production city, and a missing same-city centre', () => {
+    const e = mutated('datacentres.yaml', (doc) => {
+      doc.setIn(['datacentres', 2, 'metro'], 'lanzhou');
+      doc.setIn(['datacentres', 2, 'unit'], 'lanzhou');
+      doc.setIn(['datacentres', 1, 'role'], 'none');
+    });
+    const messages = findingsOf(e, 'dr-two-sites-three-centres').map((f) => f.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/no data centre has role "same-city-dr"/),
+        expect.stringMatching(/remote DR "dc-qingyang-dr" is in the same city as production/),
+      ]),
+    );
+  });
+});
+
+describe('modes', () => {
+  it('estate overrides switch a policy to audit; the report no longer fails', () => {
+    const dir = copyGansu();
+    dirs.push(dir);
+    editYaml(dir, 'estate.yaml', (doc) => doc.setIn(['policies', 'modes'], { 'extranet-ipv6': 'audit' }));
+    editYaml(dir, 'extranet.yaml', (doc) => doc.setIn(['sites', 7, 'stack'], 'ipv4-only'));
+    const e = loadEstate(dir);
+    expect(effectiveModes(e).get('extranet-ipv6')).toBe('audit');
+    const report = evaluatePolicies(e);
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]!.mode).toBe('audit');
+    expect(report.failed).toBe(false);
+  });
+
+  it('an unknown policy id is an estate error with a suggestion', () => {
+    const e = mutated('estate.yaml', (doc) => doc.setIn(['policies', 'modes'], { 'cloud-1-15-m': 'audit' }));
+    expect(() => evaluatePolicies(e)).toThrow(/policies\.modes\.cloud-1-15-m: unknown policy "cloud-1-15-m" \(did you mean "cloud-1-15-n"\?\)/);
+  });
+});
