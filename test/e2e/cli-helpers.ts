@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../dist/bundle/longyun.js', import.meta.url));
 
 export interface RunResult {
   code: number;
