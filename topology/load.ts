@@ -108,8 +108,10 @@ export function loadEstateFromSources(sources: EstateSource[], dir?: string): Es
       const list = f[key] as object[] | undefined;
       if (!list) continue;
       list.forEach((item, i) => {
-        origins.set(item, { file, path: `${key}[${i}]` });
-        (doc[key] as object[]).push(item);
+        // A YAML alias repeats the same object: give each occurrence its own origin.
+        const entity = origins.has(item) ? structuredClone(item) : item;
+        origins.set(entity, { file, path: `${key}[${i}]` });
+        (doc[key] as object[]).push(entity);
       });
     }
   }

@@ -1,19 +1,22 @@
 // "Did you mean …?" for ids and field names: the closest candidate by edit distance.
 
+/** Edit distance counting an adjacent transposition as one edit (optimal string alignment). */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d = new Array<number>(rows * cols);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[(i - 2) * cols + j - 2]! + 1);
+      d[i * cols + j] = v;
     }
   }
-  return prev[b.length]!;
+  return d[rows * cols - 1]!;
 }
 
 /**
@@ -51,8 +54,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   for (const c of candidates) {
     const d = Math.min(editDistance(word, c), editDistance(norm, c));
     if (d === 0 || norm === c) return c;
-    // Prefer shared leading segments: "lanzhou-xinqu" shares "lanzhou-" with "lanzhou-new-area".
-    const score = d - Math.min(commonPrefix(norm, c), 8) * 0.5;
+    // Edit distance first; on a tie, prefer the longer shared beginning.
+    const score = d - Math.min(commonPrefix(norm, c), 50) * 0.01;
     if (score < bestScore) {
       bestScore = score;
       best = c;
@@ -60,7 +63,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     }
   }
   if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.ceil(Math.max(word.length, best.length) * 0.4));
+  const limit = Math.max(1, Math.floor(Math.max(word.length, best.length) * 0.34));
   if (bestDistance <= limit || commonPrefix(norm, best) >= Math.min(6, word.length)) return best;
   return undefined;
 }
