@@ -1,31 +1,37 @@
 // IPAM benchmark: a synthetic estate ten times Gansu's size (1 province, 150 municipal units, 860
-// counties, 14,000 townships, ~150,000 service subnets), two planes with IPv6 and IPv4 roots, and
-// the whole address plan allocated from an empty ledger: AddressPlan.build + allocateMissing,
-// ~660,000 allocations.
+// counties, 14,000 townships; 3 province, 3 municipal, 11 county and 10 township services, so
+// 149,913 service subnets), two planes each with an IPv6 root (/33) and an IPv4 root (/9), and the
+// whole address plan allocated from an empty ledger: AddressPlan.build + allocateMissing, 659,696
+// allocations. IPv4 sizes municipal /17, county /20, township /25, service /29; IPv6 defaults.
 //
 //   npm run build && npm run bench            (or: node dist/bench/ipam.js [--runs N])
 //
-// Every run is a fresh child process, so that the peak RSS (process.resourceUsage().maxRSS) is
-// the peak of exactly one build + allocation, as the CLI (`longyun ipam allocate`) would see it:
-// a cold start, no JIT warmed up by earlier runs. One warm-up run is discarded. The synthetic
-// estate is built in memory before the timer starts. After the timer stops (and after maxRSS is
-// read) the child checks the result: one allocation per requirement, each of the configured
-// length, and the whole ledger re-validated by AddressPlan.build (disjoint siblings, inside the
-// parent); it also prints a digest of the allocations so that optimisations can be checked not to
-// change a single prefix.
+// Prints one JSON document on stdout (per-run lines on stderr). Node flags given to this script are
+// passed on to the children (e.g. `node --max-semi-space-size=8 dist/bench/ipam.js`).
 //
-// The baseline (also a fresh child per run) creates the same number of plain allocation objects
-// with owner strings and prefix strings formatted by hand, which is the least any IPAM producing
-// this result has to do; `ratio` is medianMs / baselineMs.
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+// Every run is a fresh child process, so that the peak RSS (process.resourceUsage().maxRSS) is
+// the peak of exactly one build + allocation, as `longyun ipam allocate` would see it: a cold
+// start, no JIT warmed up by earlier runs, no garbage left by them. One warm-up run is discarded
+// (it does the full correctness check). The synthetic estate is built in memory before the timer
+// starts; `rssBeforeTimedMb` is what the process held then. Only what the IPAM needs is imported
+// up front; the checks' modules are loaded after the measurement.
+//
+// After the timer stops (and after maxRSS is read) every child checks the result: one allocation
+// per requirement. The warm-up also checks each allocation's owner, level and length, re-validates
+// the whole result as a ledger (AddressPlan.build: inside the parent, disjoint siblings), checks
+// that nothing is missing, and validates the synthetic estate against the schema. A digest of the
+// allocations (in order) is printed: an optimisation must not change it.
+//
+// The baseline (a fresh child per run too) makes the output alone, as cheaply as plain JavaScript
+// allows: as many allocation objects with flat, hand-formatted prefix strings, shared owner and
+// parent strings, the returned array and the plan's copy of it; no estate, tree, first fit or
+// index. `ratio` is medianMs / baselineMs. The machine's load average is printed because the wall
+// time depends on it; `medianCpuMs` (all threads, GC included) depends on it less.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Estate } from '../topology/estate.js';
 import { AddressPlan } from '../topology/ipam/address-plan.js';
 import { requirementsOf } from '../topology/ipam/requirements.js';
 import type { EstateDocument, Unit } from '../topology/schema.js';
-import { EstateFile } from '../topology/schema.js';
-import { validate } from '../topology/validate.js';
 import { parsePrefix } from '../topology/prefix.js';
 
 const TARGET_MS = 1000;
@@ -54,7 +60,9 @@ export function syntheticDocument(): EstateDocument {
     units.push({ id: `t${t}`, level: 'township', parent: `c${t % COUNTIES}`, name: name(`t${t}`) });
   }
   const plane = (id: string, ipv6: string, ipv4: string) => ({ id, name: name(id), physical: 'synthetic', ipv6, ipv4 });
-  return {
+  // Every collection empty but units and planes (written so as to type-check with or without the
+  // tenants collection).
+  const doc: Omit<EstateDocument, 'tenants'> & { tenants: never[] } = {
     estate: { name: 'bench' },
     ipam: {
       sizes: {
@@ -71,7 +79,9 @@ export function syntheticDocument(): EstateDocument {
     sites: [],
     links: [],
     departments: [],
+    tenants: [],
   };
+  return doc;
 }
 
 function rssMb(): number {
@@ -80,6 +90,8 @@ function rssMb(): number {
 
 interface RunResult {
   ms: number;
+  /** CPU time of the process (all threads, the GC's included) in the timed section. */
+  cpuMs: number;
   peakRssMb: number;
   rssBeforeMb: number;
   allocations: number;
@@ -89,17 +101,20 @@ interface RunResult {
 }
 
 /** One timed build + allocation, in this (fresh) process. */
-function runOnce(check: boolean): RunResult {
+async function runOnce(check: boolean): Promise<RunResult> {
   const doc = syntheticDocument();
   const estate = new Estate(doc, undefined);
   const rssBeforeMb = rssMb();
 
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const plan = AddressPlan.build(estate, [], { file: 'bench' });
   const added = plan.allocateMissing();
   const t1 = process.hrtime.bigint();
+  const cpu = process.cpuUsage(cpu0);
   const peakRssMb = rssMb();
   const ms = Number(t1 - t0) / 1e6;
+  const cpuMs = (cpu.user + cpu.system) / 1000;
 
   // Correctness, outside the timed section.
   const fail = (msg: string): never => {
@@ -119,6 +134,7 @@ function runOnce(check: boolean): RunResult {
   }
   if (added.length !== requirements) fail(`${added.length} allocations for ${requirements} requirements`);
   if (plan.allocations().length !== requirements) fail(`allocations() has ${plan.allocations().length}, expected ${requirements}`);
+  const { createHash } = await import('node:crypto');
   const hash = createHash('sha256');
   for (const a of plan.allocations()) hash.update(`${a.plane} ${a.family} ${a.owner} ${a.level} ${a.prefix} ${a.parent}\n`);
   const digest = hash.digest('hex').slice(0, 16);
@@ -126,44 +142,51 @@ function runOnce(check: boolean): RunResult {
     // Re-validate the whole result as a ledger: containment, disjoint siblings, parents.
     const again = AddressPlan.build(estate, plan.allocations(), { file: 'bench-check' });
     if (again.allocateMissing().length !== 0) fail('the result, loaded as a ledger, is incomplete');
-    const issues = validate(EstateFile, { ...doc }, 'bench');
+    const { validate } = await import('../topology/validate.js');
+    const { EstateFile } = await import('../topology/schema.js');
+    const issues = validate(EstateFile, { estate: doc.estate, ipam: doc.ipam, units: doc.units, planes: doc.planes }, 'bench');
     if (issues.length > 0) fail(`synthetic estate is invalid: ${issues[0]!.path}: ${issues[0]!.message}`);
   }
-  return { ms, peakRssMb, rssBeforeMb, allocations: added.length, requirements, services, digest };
+  return { ms, cpuMs, peakRssMb, rssBeforeMb, allocations: added.length, requirements, services, digest };
 }
 
-/** The baseline: the same number of plain allocation objects, prefix strings formatted by hand. */
-function baselineOnce(count: number): { ms: number } {
+/**
+ * The baseline: the output alone, made as cheaply as plain JavaScript allows. The same number of
+ * allocation objects (a quarter per plane and family), each with a flat prefix string formatted by
+ * hand, one shared owner string per owner and one shared parent string per 16 allocations, the
+ * returned array and the plan's copy of it; no validation, no tree, no first fit, no index.
+ */
+function baselineOnce(count: number): { ms: number; peakRssMb: number; rssBeforeMb: number } {
+  const rssBeforeMb = rssMb();
   const t0 = process.hrtime.bigint();
-  const out: object[] = [];
-  const perFamily = Math.ceil(count / 4);
-  for (let plane = 1; plane <= 2; plane++) {
-    for (let i = 0; i < perFamily; i++) {
-      const owner = `t${i % TOWNSHIPS}/s${i}`;
-      const hi = (i >>> 16) & 0xffff;
-      const lo = i & 0xffff;
-      out.push({
-        plane: `plane-${plane}`,
-        family: 'ipv6',
-        owner,
-        level: 'service',
-        prefix: `2001:db8:${(plane === 1 ? 0 : 0x8000 + hi).toString(16)}:${lo.toString(16)}::/64`,
-        parent: `2001:db8:${hi.toString(16)}::/56`,
-      });
-      const w = ((plane === 1 ? 10 : 10.5) * 2 ** 24 + i * 8) >>> 0;
-      out.push({
-        plane: `plane-${plane}`,
-        family: 'ipv4',
-        owner,
-        level: 'service',
-        prefix: `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}/29`,
-        parent: `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.0/25`,
-      });
+  const perTable = Math.ceil(count / 4);
+  const owners: string[] = [];
+  for (let i = 0; i < perTable; i++) owners.push([`t${i >> 4}`, '/', `s${i & 15}`].join(''));
+  const added: object[] = [];
+  for (let plane = 0; plane < 2; plane++) {
+    let parent = '';
+    for (let i = 0; i < perTable; i++) {
+      const hi = (plane << 15) | (i >>> 12);
+      const lo = (i & 0xfff) << 4;
+      if ((i & 15) === 0) parent = ['2001:db8:', hi.toString(16), ':', lo.toString(16), '::/56'].join('');
+      const prefix = ['2001:db8:', hi.toString(16), ':', lo.toString(16), '::/64'].join('');
+      added.push({ plane: plane ? 'plane-2' : 'plane-1', family: 'ipv6', owner: owners[i], level: 'service', prefix, parent });
+    }
+    for (let i = 0; i < perTable; i++) {
+      const w = (((10 << 24) | (plane << 23)) + i * 8) >>> 0;
+      const a = w >>> 24;
+      const b = (w >>> 16) & 255;
+      const c = (w >>> 8) & 255;
+      if ((i & 15) === 0) parent = [a, '.', b, '.', c, '.', w & 255, '/25'].join('');
+      const prefix = [a, '.', b, '.', c, '.', w & 255, '/29'].join('');
+      added.push({ plane: plane ? 'plane-2' : 'plane-1', family: 'ipv4', owner: owners[i], level: 'service', prefix, parent });
     }
   }
+  const list = added.slice();
   const t1 = process.hrtime.bigint();
-  if (out.length < count) throw new Error('baseline: too few objects');
-  return { ms: Number(t1 - t0) / 1e6 };
+  const peakRssMb = rssMb();
+  if (list.length < count) throw new Error('baseline: too few objects');
+  return { ms: Number(t1 - t0) / 1e6, peakRssMb, rssBeforeMb };
 }
 
 function median(xs: number[]): number {
@@ -172,9 +195,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function child<T>(args: string[]): T {
+async function child<T>(args: string[]): Promise<T> {
+  const { spawnSync } = await import('node:child_process');
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...process.execArgv, self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
     throw new Error(`bench child ${args.join(' ')} exited with ${r.status ?? r.signal}`);
@@ -182,35 +206,36 @@ function child<T>(args: string[]): T {
   return JSON.parse(r.stdout) as T;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
-    process.stdout.write(JSON.stringify(runOnce(argv[1] === 'check')));
+    process.stdout.write(JSON.stringify(await runOnce(argv[1] === 'check')));
     return;
   }
   if (argv[0] === '--baseline-child') {
     process.stdout.write(JSON.stringify(baselineOnce(Number(argv[1]))));
     return;
   }
+  const os = await import('node:os');
   const runsAt = argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 5;
 
   // Warm-up (discarded), but with the full correctness check.
-  const checked = child<RunResult>(['--child', 'check']);
+  const checked = await child<RunResult>(['--child', 'check']);
   process.stderr.write(`warm-up: ${checked.ms.toFixed(0)} ms, ${checked.peakRssMb.toFixed(0)} MB, checked ${checked.allocations} allocations, digest ${checked.digest}\n`);
   const results: RunResult[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = child<RunResult>(['--child']);
+    const r = await child<RunResult>(['--child']);
     if (r.digest !== checked.digest || r.allocations !== checked.allocations) throw new Error('runs disagree');
-    process.stderr.write(`run ${i + 1}: ${r.ms.toFixed(0)} ms, peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssBeforeMb.toFixed(0)} MB before)\n`);
+    process.stderr.write(`run ${i + 1}: ${r.ms.toFixed(0)} ms (${r.cpuMs.toFixed(0)} ms CPU), peak RSS ${r.peakRssMb.toFixed(0)} MB (${r.rssBeforeMb.toFixed(0)} MB before)\n`);
     results.push(r);
   }
-  const baselines: number[] = [];
-  for (let i = 0; i < runs; i++) baselines.push(child<{ ms: number }>(['--baseline-child', String(checked.allocations)]).ms);
+  const baselines: Array<{ ms: number; peakRssMb: number; rssBeforeMb: number }> = [];
+  for (let i = 0; i < runs; i++) baselines.push(await child<{ ms: number; peakRssMb: number; rssBeforeMb: number }>(['--baseline-child', String(checked.allocations)]));
 
   const medianMs = median(results.map((r) => r.ms));
   const peakRssMb = median(results.map((r) => r.peakRssMb));
-  const baselineMs = median(baselines);
+  const baselineMs = median(baselines.map((b) => b.ms));
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   const report = {
     allocations: checked.allocations,
@@ -220,20 +245,24 @@ function main(): void {
     runs,
     runsMs: results.map((r) => round(r.ms)),
     medianMs: round(medianMs),
+    medianCpuMs: round(median(results.map((r) => r.cpuMs))),
     peakRssMb: round(peakRssMb),
     rssBeforeTimedMb: round(median(results.map((r) => r.rssBeforeMb))),
     targetMs: TARGET_MS,
     targetRssMb: TARGET_RSS_MB,
     meetsTargets: medianMs < TARGET_MS && peakRssMb < TARGET_RSS_MB,
-    baseline: 'plain allocation objects with hand-formatted prefix strings, same count',
+    baseline: 'the output alone: as many plain allocation objects with hand-formatted flat prefix strings, shared owner and parent strings, returned array and copy',
     baselineMs: round(baselineMs),
+    baselinePeakRssMb: round(median(baselines.map((b) => b.peakRssMb))),
     ratio: round(medianMs / baselineMs, 2),
     digest: checked.digest,
     correct: true,
     node: process.version,
+    cpus: os.cpus().length,
+    loadAverage: os.loadavg().map((x) => round(x, 2)),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
 // Run only when executed, not when imported (e.g. by a profiling script).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -117,6 +117,11 @@ export function extractBits(words: readonly number[], from: number, to: number):
 /** Returns a copy of `words` with `value` ORed in at bit `shift` (from the least significant bit). */
 export function orBits(words: readonly number[], value: number, shift: number): number[] {
   const out = words.slice();
+  orBitsInPlace(out, value, shift);
+  return out;
+}
+
+function orBitsInPlace(out: number[], value: number, shift: number): void {
   let v = value;
   let bit = shift;
   while (v > 0) {
@@ -129,27 +134,34 @@ export function orBits(words: readonly number[], value: number, shift: number): 
     v = Math.floor(v / base);
     bit += room;
   }
-  return out;
 }
 
-const HEX: string[] = Array.from({ length: 65536 }, (_, i) => i.toString(16));
+/** Hex text of 16-bit groups, made as they are first needed. */
+const HEX: (string | undefined)[] = new Array<string | undefined>(65536);
+function hex(group: number): string {
+  return HEX[group] ?? (HEX[group] = group.toString(16));
+}
+const DEC: string[] = Array.from({ length: 256 }, (_, i) => String(i));
+/** Scratch space for the eight groups of an IPv6 address (formatting is synchronous). */
+const GROUPS: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
-/** RFC 5952 text for IPv6 (compressed, lower case); dotted quad for IPv4. */
-export function formatAddress(family: Family, words: readonly number[]): string {
+/**
+ * Appends the text of an address to `out` as pieces, for one `join('')`: a join makes a flat
+ * string, where template literals make a tree of cons strings several times the size, which
+ * matters with hundreds of thousands of prefixes held in a ledger.
+ */
+function pushAddress(family: Family, words: readonly number[], out: string[]): void {
   if (family === 'ipv4') {
     const w = words[0]!;
-    return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
+    out.push(DEC[w >>> 24]!, '.', DEC[(w >>> 16) & 255]!, '.', DEC[(w >>> 8) & 255]!, '.', DEC[w & 255]!);
+    return;
   }
-  const g = [
-    words[0]! >>> 16,
-    words[0]! & 0xffff,
-    words[1]! >>> 16,
-    words[1]! & 0xffff,
-    words[2]! >>> 16,
-    words[2]! & 0xffff,
-    words[3]! >>> 16,
-    words[3]! & 0xffff,
-  ];
+  const g = GROUPS;
+  for (let k = 0; k < 4; k++) {
+    const w = words[k]!;
+    g[2 * k] = w >>> 16;
+    g[2 * k + 1] = w & 0xffff;
+  }
   // Longest run of zero groups (at least two), first one on ties.
   let bestStart = -1;
   let bestLen = 1;
@@ -166,14 +178,54 @@ export function formatAddress(family: Family, words: readonly number[]): string 
     }
     i = j;
   }
-  if (bestStart < 0) return g.map((x) => HEX[x]).join(':');
-  const head = g.slice(0, bestStart).map((x) => HEX[x]).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => HEX[x]).join(':');
-  return `${head}::${tail}`;
+  if (bestStart < 0) {
+    out.push(hex(g[0]!));
+    for (let i = 1; i < 8; i++) out.push(':', hex(g[i]!));
+    return;
+  }
+  for (let i = 0; i < bestStart; i++) {
+    if (i > 0) out.push(':');
+    out.push(hex(g[i]!));
+  }
+  out.push('::');
+  const tail = bestStart + bestLen;
+  for (let i = tail; i < 8; i++) {
+    if (i > tail) out.push(':');
+    out.push(hex(g[i]!));
+  }
+}
+
+/** RFC 5952 text for IPv6 (compressed, lower case); dotted quad for IPv4. */
+export function formatAddress(family: Family, words: readonly number[]): string {
+  const out: string[] = [];
+  pushAddress(family, words, out);
+  return out.join('');
 }
 
 export function formatPrefix(p: Prefix): string {
-  return `${formatAddress(p.family, p.words)}/${p.len}`;
+  return formatWords(p.family, p.words, p.len);
+}
+
+function formatWords(family: Family, words: readonly number[], len: number): string {
+  const out: string[] = [];
+  pushAddress(family, words, out);
+  out.push('/', Number.isInteger(len) && len >= 0 && len < 256 ? DEC[len]! : String(len));
+  return out.join('');
+}
+
+const SCRATCH_V4: number[] = [0];
+const SCRATCH_V6: number[] = [0, 0, 0, 0];
+
+/**
+ * `formatPrefix({ family, len, words: orBits(words, value, shift) })` without making the
+ * prefix: the text of a child block, for allocating many without garbage.
+ */
+export function formatOrBits(family: Family, words: readonly number[], value: number, shift: number, len: number): string {
+  const out = words.length === 4 ? SCRATCH_V6 : words.length === 1 ? SCRATCH_V4 : undefined;
+  if (out === undefined) return formatWords(family, orBits(words, value, shift), len);
+  for (let i = 0; i < out.length; i++) out[i] = words[i]!;
+  orBitsInPlace(out, value, shift);
+  return formatWords(family, out, len);
 }
 
 /** Number of addresses in a prefix, as a float (exact up to 2^53). */

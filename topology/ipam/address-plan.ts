@@ -16,8 +16,8 @@ import {
 } from '../prefix.js';
 import { didYouMean } from '../suggest.js';
 import type { Allocation } from './ledger.js';
-import { PrefixNode } from './prefix-node.js';
-import { ownersOf, requirementsOf, type Owner, type Requirement } from './requirements.js';
+import { ChildPool, PrefixNode } from './prefix-node.js';
+import { ownerIndexOf, ownerMapOf, requirementGroups, requirementsOf, type Owner, type OwnerIndex, type Requirement } from './requirements.js';
 
 export interface BuildOptions {
   /** The ledger file, for error messages. */
@@ -26,16 +26,107 @@ export interface BuildOptions {
   prune?: boolean;
 }
 
+/**
+ * owner → allocation of one table, in the order they were added: the read side of a Map, kept
+ * compact (a slot per estate owner instead of a hash entry per allocation). Every allocation is
+ * keyed by its own `owner`.
+ */
+class OwnerMap {
+  /** Owner position (in the plan's owner index) → position in `list` + 1; 0 when absent. */
+  private readonly slots: Int32Array;
+  /** The same for owners outside the index (only through explicit requirements). */
+  private readonly others = new Map<string, number>();
+  /** The allocations in the order they were added: the first `count`, room for every owner. */
+  private readonly list: Allocation[];
+  private count = 0;
+
+  constructor(private readonly owners: OwnerIndex) {
+    this.slots = new Int32Array(owners.ids.length);
+    this.list = new Array<Allocation>(owners.ids.length);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  private slotOf(owner: string): number {
+    const i = this.owners.index.get(owner);
+    return i !== undefined && i < this.slots.length ? this.slots[i]! : (this.others.get(owner) ?? 0);
+  }
+
+  get(owner: string): Allocation | undefined {
+    const s = this.slotOf(owner);
+    return s === 0 ? undefined : this.list[s - 1];
+  }
+
+  has(owner: string): boolean {
+    return this.slotOf(owner) !== 0;
+  }
+
+  /** Has the owner at this position of the owner index an allocation? */
+  hasAt(i: number): boolean {
+    return this.slots[i] !== 0;
+  }
+
+  /** Adds (or replaces) the allocation of `a.owner`. */
+  add(a: Allocation): void {
+    const i = this.owners.index.get(a.owner);
+    if (i !== undefined && i < this.slots.length) this.addAt(i, a);
+    else {
+      const s = this.others.get(a.owner);
+      if (s) this.list[s - 1] = a;
+      else this.others.set(a.owner, this.append(a));
+    }
+  }
+
+  /** `add` for the owner at position `i` of the owner index (`a.owner` must be that owner). */
+  addAt(i: number, a: Allocation): void {
+    const s = this.slots[i]!;
+    if (s) this.list[s - 1] = a;
+    else this.slots[i] = this.append(a);
+  }
+
+  /** Appends; returns the new count. */
+  private append(a: Allocation): number {
+    this.list[this.count] = a;
+    return ++this.count;
+  }
+
+  /** Like a Map's iterators, these see what is added while they run. */
+  *values(): IterableIterator<Allocation> {
+    for (let k = 0; k < this.count; k++) yield this.list[k]!;
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const a of this.values()) yield a.owner;
+  }
+
+  *entries(): IterableIterator<[string, Allocation]> {
+    for (const a of this.values()) yield [a.owner, a];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, Allocation]> {
+    return this.entries();
+  }
+
+  forEach(f: (a: Allocation, owner: string, map: OwnerMap) => void): void {
+    for (const a of this.values()) f(a, a.owner, this);
+  }
+}
+
 /** The allocations of one plane and family. */
 class Table {
   /** owner → allocation */
-  readonly byOwner = new Map<string, Allocation>();
+  readonly byOwner: OwnerMap;
   /** owner → node, for allocations that hold (or may hold) children */
   readonly nodes = new Map<string, PrefixNode>();
   constructor(
     readonly plane: string,
     readonly family: Family,
-  ) {}
+    owners: OwnerIndex,
+  ) {
+    this.byOwner = new OwnerMap(owners);
+  }
 }
 
 export interface WhoisAnswer {
@@ -46,12 +137,25 @@ export interface WhoisAnswer {
 
 export class AddressPlan {
   private readonly tables = new Map<string, Table>();
-  private readonly list: Allocation[] = [];
+  private list: Allocation[] = [];
   readonly released: Allocation[] = [];
-  readonly owners: Map<string, Owner>;
+  /** The estate's owners, compactly; `owners` is made from it when first asked for. */
+  private readonly ownerIndex: OwnerIndex;
+  private ownerMap: Map<string, Owner> | undefined;
 
   private constructor(readonly estate: Estate) {
-    this.owners = ownersOf(estate);
+    this.ownerIndex = ownerIndexOf(estate);
+  }
+
+  /** Every owner the estate defines (`ownersOf`), keyed by id, in estate order. */
+  get owners(): Map<string, Owner> {
+    return (this.ownerMap ??= ownerMapOf(this.ownerIndex));
+  }
+
+  private ownerOf(id: string): Owner | undefined {
+    if (this.ownerMap) return this.ownerMap.get(id);
+    const i = this.ownerIndex.index.get(id);
+    return i === undefined ? undefined : { id, level: this.ownerIndex.levels[i]!, parent: this.ownerIndex.parents[i]! };
   }
 
   /** Validates `allocations` against the estate and indexes them. Throws LedgerValidationError. */
@@ -73,7 +177,7 @@ export class AddressPlan {
     const key = `${plane}|${family}`;
     let t = this.tables.get(key);
     if (!t) {
-      t = new Table(plane, family);
+      t = new Table(plane, family, this.ownerIndex);
       this.tables.set(key, t);
     }
     return t;
@@ -112,11 +216,11 @@ export class AddressPlan {
     const kept: Parsed[] = [];
     input.forEach((a, i) => {
       const plane = planes.get(a.plane);
-      const owner = this.owners.get(a.owner);
+      const owner = this.ownerOf(a.owner);
       let gone: string | undefined;
       if (!plane) gone = `unknown plane "${a.plane}"${didYouMean(a.plane, planes.keys())}`;
       else if (plane[a.family] === undefined) gone = `plane "${a.plane}" has no ${a.family} root in the estate`;
-      else if (!owner) gone = `unknown owner "${a.owner}"${didYouMean(a.owner, this.owners.keys())}`;
+      else if (!owner) gone = `unknown owner "${a.owner}"${didYouMean(a.owner, (this.ownerMap ?? this.ownerIndex.index).keys())}`;
       if (gone !== undefined) {
         if (prune) {
           this.released.push(a);
@@ -159,7 +263,7 @@ export class AddressPlan {
         at(i, 'owner', `"${a.owner}" already has an ${a.family} allocation on ${a.plane} (allocations[${index.get(dup)}], ${dup.prefix}); keep one`);
         continue;
       }
-      const owner = this.owners.get(a.owner)!;
+      const owner = this.ownerOf(a.owner)!;
       if (owner.parent === null) {
         const root = parsePrefix(estate.planeById.get(a.plane)![a.family]!);
         if (a.parent !== null) at(i, 'parent', `must be null: "${a.owner}" holds the plane's root`);
@@ -167,7 +271,7 @@ export class AddressPlan {
           const o = estate.fieldOf(estate.planeById.get(a.plane)!, a.family);
           at(i, 'prefix', `${a.prefix} is not the ${a.family} root of ${a.plane}, ${formatPrefix(root)} (${o.file}: ${o.path}); a plane's root cannot change under existing allocations`);
         } else {
-          t.byOwner.set(a.owner, a);
+          t.byOwner.add(a);
           t.nodes.set(a.owner, new PrefixNode(p, a.prefix));
           byPrefix.set(`${a.plane}|${a.family}|${text}`, e);
         }
@@ -209,7 +313,7 @@ export class AddressPlan {
         at(i, 'prefix', `${a.prefix} overlaps allocations[${index.get(o)}] (${o.prefix}, owner "${o.owner}"); every prefix must be disjoint from its siblings`);
         continue;
       }
-      t.byOwner.set(a.owner, a);
+      t.byOwner.add(a);
       if (owner.level !== 'service') t.nodes.set(a.owner, t.nodes.get(a.owner) ?? new PrefixNode(p, a.prefix));
       byPrefix.set(`${a.plane}|${a.family}|${text}`, e);
     }
@@ -225,32 +329,117 @@ export class AddressPlan {
 
   /**
    * Allocates every requirement that has no allocation yet, first fit in its parent. Existing
-   * allocations never move. Returns what was added.
+   * allocations never move. Returns what was added. Without an argument, the estate's
+   * requirements (`requirementsOf`), walked without materialising them.
    */
-  allocateMissing(requirements: Iterable<Requirement> = requirementsOf(this.estate, this.owners)): Allocation[] {
-    const added: Allocation[] = [];
-    for (const r of requirements) {
-      const t = this.tableFor(r.plane, r.family);
-      if (t.byOwner.has(r.owner)) continue;
-      if (r.parentOwner === null) {
-        const p = parsePrefix(r.root!);
-        const a: Allocation = { plane: r.plane, family: r.family, owner: r.owner, level: r.level, prefix: formatPrefix(p), parent: null };
-        t.byOwner.set(r.owner, a);
-        t.nodes.set(r.owner, new PrefixNode(p, a.prefix));
-        added.push(a);
-        continue;
+  allocateMissing(requirements?: Iterable<Requirement>): Allocation[] {
+    let added: Allocation[] = [];
+    let count = 0;
+    // The table and parent node of the previous requirement: consecutive requirements mostly
+    // share them (a unit's services, a county's townships). A table's node for an owner never
+    // changes once made, so these stay valid.
+    let t: Table | undefined;
+    let tPlane = '';
+    let tFamily = '';
+    let parentOwnerOf: string | undefined;
+    let parentNode: PrefixNode | undefined;
+    const childCounts = this.ownerIndex.childCounts;
+    /** Room for the children of the nodes made in the walk below (when there is one). */
+    let pool: ChildPool | undefined;
+
+    /** One requirement; `at` is the owner's position in the owner index, or -1 if not known. */
+    const allocate = (
+      at: number,
+      plane: string,
+      family: Family,
+      owner: string,
+      level: Requirement['level'],
+      parentOwner: string | null,
+      length: number,
+      root: string | undefined,
+    ): void => {
+      if (t === undefined || plane !== tPlane || family !== tFamily) {
+        t = this.tableFor(plane, family);
+        tPlane = plane;
+        tFamily = family;
+        parentOwnerOf = undefined;
+        parentNode = undefined;
       }
-      const node = t.nodes.get(r.parentOwner) ?? this.node(r.plane, r.family, r.parentOwner);
-      if (!node) throw new Error(`internal: no allocation for parent "${r.parentOwner}" of "${r.owner}" on ${r.plane} ${r.family}`);
-      const p = node.firstFit(r.length);
-      if (!p) throw this.exhausted(r, node);
-      const a: Allocation = { plane: r.plane, family: r.family, owner: r.owner, level: r.level, prefix: formatPrefix(p), parent: node.text };
-      node.insert(p, a);
-      t.byOwner.set(r.owner, a);
-      if (r.level !== 'service') t.nodes.set(r.owner, new PrefixNode(p, a.prefix));
-      added.push(a);
+      const table = t;
+      if (at >= 0 ? table.byOwner.hasAt(at) : table.byOwner.has(owner)) return;
+      let a: Allocation | undefined;
+      if (parentOwner === null) {
+        const p = parsePrefix(root!);
+        a = { plane, family, owner, level, prefix: formatPrefix(p), parent: null };
+        const n = new PrefixNode(p, a.prefix);
+        if (at >= 0) n.reserve(childCounts[at]!, pool);
+        table.nodes.set(owner, n);
+      } else {
+        let node: PrefixNode | undefined;
+        if (parentOwner === parentOwnerOf && parentNode !== undefined) node = parentNode;
+        else {
+          node = table.nodes.get(parentOwner) ?? this.node(plane, family, parentOwner);
+          if (!node) throw new Error(`internal: no allocation for parent "${parentOwner}" of "${owner}" on ${plane} ${family}`);
+          parentOwnerOf = parentOwner;
+          parentNode = node;
+        }
+        const offset = node.fitOffset(length);
+        if (offset < 0) {
+          const r: Requirement = { plane, family, owner, level, parentOwner, length };
+          if (root !== undefined) r.root = root;
+          throw this.exhausted(r, node);
+        }
+        const text = node.textAt(length, offset);
+        a = { plane, family, owner, level, prefix: text, parent: node.text };
+        node.place(length, offset, a);
+        if (level !== 'service') {
+          const n = new PrefixNode(node.prefixAt(length, offset), text);
+          if (at >= 0) n.reserve(childCounts[at]!, pool);
+          table.nodes.set(owner, n);
+        }
+      }
+      if (at >= 0) table.byOwner.addAt(at, a);
+      else table.byOwner.add(a);
+      added[count++] = a;
+    };
+
+    if (requirements !== undefined) {
+      for (const r of requirements) allocate(-1, r.plane, r.family, r.owner, r.level, r.parentOwner, r.length, r.root);
+    } else if (this.ownerMap !== undefined) {
+      // `owners` was handed out (and may have been changed): requirementsOf(estate, owners).
+      for (const r of requirementsOf(this.estate, this.ownerMap)) allocate(-1, r.plane, r.family, r.owner, r.level, r.parentOwner, r.length, r.root);
+    } else {
+      // requirementsOf(this.estate, this.owners), one at a time. It parses every root up front
+      // (when there is a province to give one to), so a bad root fails before anything changes.
+      const { ids, levels, parents } = this.ownerIndex;
+      const groups = requirementGroups(this.estate);
+      const rootLength = levels.includes('province') ? groups.map((g) => parsePrefix(g.root).len) : [];
+      // What is missing, to size the result and, per table, one pool for the children of the
+      // nodes made here.
+      const missing = groups.map(({ plane, family }) => {
+        const table = this.table(plane, family);
+        let owners = 0;
+        let children = 0;
+        for (let i = 0; i < ids.length; i++) {
+          if (table?.byOwner.hasAt(i)) continue;
+          owners++;
+          children += childCounts[i]!;
+        }
+        return { owners, children };
+      });
+      added = new Array<Allocation>(missing.reduce((sum, m) => sum + m.owners, 0));
+      groups.forEach(({ plane, family, root, len }, g) => {
+        pool = missing[g]!.children > 0 ? new ChildPool(missing[g]!.children) : undefined;
+        for (let i = 0; i < ids.length; i++) {
+          const level = levels[i]!;
+          if (level === 'province') allocate(i, plane, family, ids[i]!, level, null, rootLength[g]!, root);
+          else allocate(i, plane, family, ids[i]!, level, parents[i]!, len[level], undefined);
+        }
+      });
     }
-    for (const a of added) this.list.push(a);
+    added.length = count;
+    if (this.list.length === 0) this.list = added.slice();
+    else for (const a of added) this.list.push(a);
     return added;
   }
 

@@ -1,6 +1,6 @@
 // One allocated prefix and the children allocated inside it. Only allocations are stored; free
 // space is always computed as the parent minus its children (the NetBox way).
-import { extractBits, formatPrefix, orBits, width, type Prefix } from '../prefix.js';
+import { extractBits, formatOrBits, formatPrefix, orBits, width, type Prefix } from '../prefix.js';
 
 /** Offsets inside a node are counted in units of 2^unitShift addresses so that they fit a double. */
 const MAX_SPAN_BITS = 52;
@@ -11,14 +11,57 @@ export interface Gap {
   end: number;
 }
 
+/** A double array of `length` slots, holey, made as doubles so that storing one copies nothing. */
+function doubles(length: number): number[] {
+  const a = [0.5];
+  a.length = length;
+  return a;
+}
+
+/**
+ * Room for the children of many nodes in two large arrays, which the garbage collector neither
+ * copies nor scans as hundreds of thousands of small ones: a node takes a region sized for the
+ * children it will have (see `PrefixNode.reserve`) and moves out to arrays of its own only if it
+ * outgrows it.
+ */
+export class ChildPool {
+  readonly ranges: number[];
+  readonly tags: unknown[];
+  private used = 0;
+
+  constructor(capacity: number) {
+    this.ranges = doubles(2 * capacity);
+    this.tags = new Array<unknown>(capacity);
+  }
+
+  /** The first of `children` free slots, or -1 when the pool is full. */
+  take(children: number): number {
+    if (this.used + children > this.tags.length) return -1;
+    const base = this.used;
+    this.used += children;
+    return base;
+  }
+}
+
+const NO_RANGES = doubles(0);
+const NO_TAGS: unknown[] = [];
+
 export class PrefixNode {
   readonly unitShift: number;
   /** The node's size in units. */
   readonly span: number;
-  /** Children as sorted, disjoint [start, end) unit ranges, with the child each came from. */
-  private readonly starts: number[] = [];
-  private readonly ends: number[] = [];
-  private readonly owners: unknown[] = [];
+  /**
+   * Children as sorted, disjoint [start, end) unit ranges, with the child each came from: child k
+   * is ranges[2(base + k)] to ranges[2(base + k) + 1], tags[base + k], for k < count. The arrays
+   * have room for `capacity` children from `base`; they are the node's own, or a region of a
+   * ChildPool. They are sized by hand (see `reserve`) because a large plan has hundreds of
+   * thousands of nodes and a JavaScript array grown by push keeps up to half of itself spare.
+   */
+  private ranges: number[] = NO_RANGES;
+  private tags: unknown[] = NO_TAGS;
+  private base = 0;
+  private capacity = 0;
+  private count = 0;
 
   constructor(
     readonly prefix: Prefix,
@@ -30,7 +73,57 @@ export class PrefixNode {
   }
 
   get childCount(): number {
-    return this.starts.length;
+    return this.count;
+  }
+
+  /**
+   * Makes room for `children` children in all (a hint: more can always be inserted), in `pool`
+   * when one is given and the node has no children yet.
+   */
+  reserve(children: number, pool?: ChildPool): void {
+    if (!Number.isSafeInteger(children) || children <= this.capacity) return;
+    if (pool !== undefined && this.count === 0) {
+      const base = pool.take(children);
+      if (base >= 0) {
+        this.ranges = pool.ranges;
+        this.tags = pool.tags;
+        this.base = base;
+        this.capacity = children;
+        return;
+      }
+    }
+    this.resize(children);
+  }
+
+  /** Moves the children to arrays of the node's own with room for `capacity`. */
+  private resize(capacity: number): void {
+    const ranges = doubles(2 * capacity);
+    const tags = new Array<unknown>(capacity);
+    const b = this.base;
+    for (let k = 0; k < 2 * this.count; k++) ranges[k] = this.ranges[2 * b + k]!;
+    for (let k = 0; k < this.count; k++) tags[k] = this.tags[b + k];
+    this.ranges = ranges;
+    this.tags = tags;
+    this.base = 0;
+    this.capacity = capacity;
+  }
+
+  /** Puts a child at position i (which keeps the children sorted and disjoint). */
+  private insertAt(i: number, start: number, end: number, tag: unknown): void {
+    const n = this.count;
+    if (n === this.capacity) this.resize(n < 4 ? 4 : n + (n >> 1));
+    const ranges = this.ranges;
+    const tags = this.tags;
+    const b = this.base;
+    for (let k = b + n; k > b + i; k--) {
+      ranges[2 * k] = ranges[2 * k - 2]!;
+      ranges[2 * k + 1] = ranges[2 * k - 1]!;
+      tags[k] = tags[k - 1];
+    }
+    ranges[2 * (b + i)] = start;
+    ranges[2 * (b + i) + 1] = end;
+    tags[b + i] = tag;
+    this.count = n + 1;
   }
 
   /** The unit range a child prefix covers (rounded outwards when it is finer than one unit). */
@@ -50,11 +143,10 @@ export class PrefixNode {
   insert(child: Prefix, tag: unknown): { overlaps: unknown } | undefined {
     const { start, end } = this.rangeOf(child);
     const i = this.lowerBound(start);
-    if (i > 0 && this.ends[i - 1]! > start) return { overlaps: this.owners[i - 1] };
-    if (i < this.starts.length && this.starts[i]! < end) return { overlaps: this.owners[i] };
-    this.starts.splice(i, 0, start);
-    this.ends.splice(i, 0, end);
-    this.owners.splice(i, 0, tag);
+    const b = this.base;
+    if (i > 0 && this.ranges[2 * (b + i) - 1]! > start) return { overlaps: this.tags[b + i - 1] };
+    if (i < this.count && this.ranges[2 * (b + i)]! < end) return { overlaps: this.tags[b + i] };
+    this.insertAt(i, start, end, tag);
     return undefined;
   }
 
@@ -63,27 +155,63 @@ export class PrefixNode {
    * or undefined when there is no room.
    */
   firstFit(length: number): Prefix | undefined {
+    const at = this.fitOffset(length);
+    return at < 0 ? undefined : this.prefixAt(length, at);
+  }
+
+  /**
+   * The first-fit scan of `firstFit`, as a unit offset (-1 when there is no room): with
+   * `textAt`, `prefixAt` and `place`, an allocation without intermediate objects.
+   */
+  fitOffset(length: number): number {
     const w = width(this.prefix.family);
-    if (length <= this.prefix.len || length > w) return undefined;
+    if (length <= this.prefix.len || length > w) return -1;
     const sizeBits = w - length - this.unitShift;
-    if (sizeBits < 0) return undefined; // finer than we allocate; never asked for by the planner
+    if (sizeBits < 0) return -1; // finer than we allocate; never asked for by the planner
     const size = 2 ** sizeBits;
+    const ranges = this.ranges;
+    const from = 2 * this.base;
+    const to = from + 2 * this.count;
     let cursor = 0;
-    for (let i = 0; i <= this.starts.length; i++) {
+    for (let k = from; k < to; k += 2) {
       const aligned = Math.ceil(cursor / size) * size;
-      const limit = i < this.starts.length ? this.starts[i]! : this.span;
-      if (aligned + size <= limit) {
-        return { family: this.prefix.family, len: length, words: orBits(this.prefix.words, aligned, this.unitShift) };
-      }
-      if (i < this.starts.length && this.ends[i]! > cursor) cursor = this.ends[i]!;
+      if (aligned + size <= ranges[k]!) return aligned;
+      if (ranges[k + 1]! > cursor) cursor = ranges[k + 1]!;
     }
+    const aligned = Math.ceil(cursor / size) * size;
+    return aligned + size <= this.span ? aligned : -1;
+  }
+
+  /** The /length block at unit offset `at` (as returned by `fitOffset`). */
+  prefixAt(length: number, at: number): Prefix {
+    return { family: this.prefix.family, len: length, words: orBits(this.prefix.words, at, this.unitShift) };
+  }
+
+  /** `formatPrefix(prefixAt(length, at))`. */
+  textAt(length: number, at: number): string {
+    return formatOrBits(this.prefix.family, this.prefix.words, at, this.unitShift, length);
+  }
+
+  /**
+   * `insert(prefixAt(length, at), tag)` for a block found by `fitOffset`: records the child, or
+   * returns the tag of an existing child it overlaps.
+   */
+  place(length: number, at: number, tag: unknown): { overlaps: unknown } | undefined {
+    const childHost = width(this.prefix.family) - length;
+    const end = at + (childHost > this.unitShift ? 2 ** (childHost - this.unitShift) : 1);
+    const i = this.lowerBound(at);
+    const b = this.base;
+    if (i > 0 && this.ranges[2 * (b + i) - 1]! > at) return { overlaps: this.tags[b + i - 1] };
+    if (i < this.count && this.ranges[2 * (b + i)]! < end) return { overlaps: this.tags[b + i] };
+    this.insertAt(i, at, end, tag);
     return undefined;
   }
 
   /** Units covered by children. */
   usedUnits(): number {
     let used = 0;
-    for (let i = 0; i < this.starts.length; i++) used += this.ends[i]! - this.starts[i]!;
+    const b = this.base;
+    for (let i = 0; i < this.count; i++) used += this.ranges[2 * (b + i) + 1]! - this.ranges[2 * (b + i)]!;
     return used;
   }
 
@@ -106,9 +234,10 @@ export class PrefixNode {
         a += 2 ** bits;
       }
     };
-    for (let i = 0; i < this.starts.length; i++) {
-      if (this.starts[i]! > cursor) emit(cursor, this.starts[i]!);
-      cursor = Math.max(cursor, this.ends[i]!);
+    const b = this.base;
+    for (let i = 0; i < this.count; i++) {
+      if (this.ranges[2 * (b + i)]! > cursor) emit(cursor, this.ranges[2 * (b + i)]!);
+      cursor = Math.max(cursor, this.ranges[2 * (b + i) + 1]!);
     }
     if (cursor < this.span) emit(cursor, this.span);
     return out;
@@ -116,12 +245,13 @@ export class PrefixNode {
 
   private lowerBound(start: number): number {
     let lo = 0;
-    let hi = this.starts.length;
+    let hi = this.count;
+    const b = this.base;
     // Fast path for the common append.
-    if (hi === 0 || this.starts[hi - 1]! < start) return hi;
+    if (hi === 0 || this.ranges[2 * (b + hi - 1)]! < start) return hi;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.starts[mid]! < start) lo = mid + 1;
+      if (this.ranges[2 * (b + mid)]! < start) lo = mid + 1;
       else hi = mid;
     }
     return lo;

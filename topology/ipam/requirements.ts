@@ -31,7 +31,8 @@ export interface Requirement {
 export const SERVICE_SEPARATOR = '/';
 
 export function serviceOwner(owner: string, service: string): string {
-  return `${owner}${SERVICE_SEPARATOR}${service}`;
+  // A join makes a flat string (a template literal makes a cons string twice the size).
+  return [owner, SERVICE_SEPARATOR, service].join('');
 }
 
 export interface Owner {
@@ -41,51 +42,171 @@ export interface Owner {
   parent: string | null;
 }
 
+/**
+ * The owners of `ownersOf` without an object per owner: parallel lists in the same order, and
+ * each id's position. Large estates have hundreds of thousands of service owners.
+ */
+export interface OwnerIndex {
+  readonly ids: readonly string[];
+  readonly levels: readonly AllocationLevel[];
+  readonly parents: readonly (string | null)[];
+  /** How many owners have each owner as their parent. */
+  readonly childCounts: ArrayLike<number>;
+  /** id → position in the lists (made when first asked for where the ids are known distinct). */
+  readonly index: ReadonlyMap<string, number>;
+}
+
 /** Every owner the estate defines, keyed by id, in estate order (parents before children). */
 export function ownersOf(estate: Estate): Map<string, Owner> {
+  return ownerMapOf(ownerIndexOf(estate));
+}
+
+/** The `ownersOf` map of an owner index. */
+export function ownerMapOf({ ids, levels, parents }: OwnerIndex): Map<string, Owner> {
   const owners = new Map<string, Owner>();
-  const services = estate.doc.ipam.services ?? {};
-  const addServices = (ownerId: string, names: readonly string[] | undefined) => {
-    for (const s of names ?? []) {
-      const id = serviceOwner(ownerId, s);
-      owners.set(id, { id, level: 'service', parent: ownerId });
+  for (let i = 0; i < ids.length; i++) owners.set(ids[i]!, { id: ids[i]!, level: levels[i]!, parent: parents[i]! });
+  return owners;
+}
+
+class OwnerLists implements OwnerIndex {
+  readonly ids: string[];
+  readonly levels: AllocationLevel[];
+  readonly parents: (string | null)[];
+  readonly childCounts: Int32Array;
+  private n = 0;
+  private map: Map<string, number> | undefined;
+
+  /**
+   * With `capacity` (an upper bound on the owners), ids are known distinct: the lists are sized
+   * once and the index by id is made when first asked for. Without, a repeated id keeps its first
+   * position and takes the last value (Map.set).
+   */
+  constructor(capacity?: number) {
+    if (capacity === undefined) this.map = new Map();
+    this.ids = new Array<string>(capacity ?? 0);
+    this.levels = new Array<AllocationLevel>(capacity ?? 0);
+    this.parents = new Array<string | null>(capacity ?? 0);
+    this.childCounts = new Int32Array(capacity ?? 0);
+  }
+
+  get index(): ReadonlyMap<string, number> {
+    if (!this.map) {
+      const map = new Map<string, number>();
+      for (let i = 0; i < this.ids.length; i++) map.set(this.ids[i]!, i);
+      this.map = map;
     }
+    return this.map;
+  }
+
+  /** Records an owner with the position of its parent (-1 for none); returns its position. */
+  set(id: string, level: AllocationLevel, parent: string | null, parentAt: number): number {
+    let i = this.map?.get(id);
+    if (i === undefined) {
+      i = this.n++;
+      this.map?.set(id, i);
+      this.ids[i] = id;
+    }
+    this.levels[i] = level;
+    this.parents[i] = parent;
+    if (parentAt >= 0 && parentAt < this.childCounts.length) this.childCounts[parentAt]!++;
+    return i;
+  }
+
+  /** Trims the lists to the owners recorded. */
+  done(): this {
+    this.ids.length = this.levels.length = this.parents.length = this.n;
+    return this;
+  }
+}
+
+/**
+ * True when the walk of `ownerIndexOf` cannot meet an id twice, so that it need not look each one
+ * up: unit and data-centre ids distinct and free of the service separator (a service owner's id
+ * then splits into its owner and service name one way only), and service names distinct.
+ */
+function ownerIdsDistinct(estate: Estate): boolean {
+  const { units, datacentres } = estate.doc;
+  if (estate.unitById.size !== units.length || estate.datacentreById.size !== datacentres.length) return false;
+  for (const u of units) if (typeof u.id !== 'string' || u.id.includes(SERVICE_SEPARATOR)) return false;
+  for (const d of datacentres) if (typeof d.id !== 'string' || d.id.includes(SERVICE_SEPARATOR) || estate.unitById.has(d.id)) return false;
+  const services = estate.doc.ipam.services ?? {};
+  if (Object.getPrototypeOf(services) !== Object.prototype) return false;
+  for (const names of Object.values(services)) {
+    if (names === undefined) continue;
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string') || new Set(names).size !== names.length) return false;
+  }
+  return true;
+}
+
+/** The owners of `ownersOf`, as an owner index. */
+export function ownerIndexOf(estate: Estate): OwnerIndex {
+  const services = estate.doc.ipam.services ?? {};
+  // With distinct ids, each unit and data centre is met at most once: an upper bound on owners.
+  let capacity: number | undefined;
+  if (ownerIdsDistinct(estate)) {
+    const count = (names: unknown) => (Array.isArray(names) ? names.length : 0);
+    capacity = 0;
+    for (const u of estate.doc.units) capacity += 1 + count(services[u.level]);
+    capacity += estate.doc.datacentres.length * (1 + count(services.datacentre));
+  }
+  const owners = new OwnerLists(capacity);
+  const addServices = (ownerId: string, at: number, names: readonly string[] | undefined) => {
+    for (const s of names ?? []) owners.set(serviceOwner(ownerId, s), 'service', ownerId, at);
   };
   // Parents before children regardless of file order: walk the tree from the province.
   const province = estate.province();
-  if (!province) return owners;
-  const visit = (unitId: string) => {
+  if (!province) return owners.done();
+  // Data centres by unit, in file order.
+  const dcsOf = new Map<string, (typeof estate.doc.datacentres)[number][]>();
+  for (const dc of estate.doc.datacentres) {
+    const list = dcsOf.get(dc.unit);
+    if (list) list.push(dc);
+    else dcsOf.set(dc.unit, [dc]);
+  }
+  const visit = (unitId: string, parentAt: number) => {
     const u = estate.unitById.get(unitId)!;
-    owners.set(u.id, { id: u.id, level: u.level, parent: u.parent ?? null });
-    addServices(u.id, services[u.level]);
-    for (const dc of estate.doc.datacentres) {
-      if (dc.unit !== u.id) continue;
-      owners.set(dc.id, { id: dc.id, level: 'datacentre', parent: u.id });
-      addServices(dc.id, services.datacentre);
+    const at = owners.set(u.id, u.level, u.parent ?? null, parentAt);
+    addServices(u.id, at, services[u.level]);
+    for (const dc of dcsOf.get(u.id) ?? []) {
+      const dcAt = owners.set(dc.id, 'datacentre', u.id, at);
+      addServices(dc.id, dcAt, services.datacentre);
     }
-    for (const child of estate.children(u.id)) visit(child.id);
+    for (const child of estate.children(u.id)) visit(child.id, at);
   };
-  visit(province.id);
-  return owners;
+  visit(province.id, -1);
+  return owners.done();
 }
 
 /** The requirements for every plane and family with a configured root, parents first. */
 export function requirementsOf(estate: Estate, owners: Map<string, Owner> = ownersOf(estate)): Requirement[] {
   const out: Requirement[] = [];
+  for (const r of eachRequirement(estate, owners)) out.push(r);
+  return out;
+}
+
+/** The plane's families with a root, in requirement order, with the prefix lengths per level. */
+export function requirementGroups(estate: Estate): Array<{ plane: string; family: Family; root: string; len: Record<IpamLevel, number> }> {
+  const out: Array<{ plane: string; family: Family; root: string; len: Record<IpamLevel, number> }> = [];
   const sizes = estate.doc.ipam.sizes ?? {};
   for (const plane of estate.doc.planes) {
     for (const family of ['ipv6', 'ipv4'] as const) {
       const root = plane[family];
       if (root === undefined) continue;
-      const len = { ...DEFAULT_SIZES[family], ...(sizes[family] ?? {}) } as Record<IpamLevel, number>;
-      for (const o of owners.values()) {
-        if (o.level === 'province') {
-          out.push({ plane: plane.id, family, owner: o.id, level: o.level, parentOwner: null, length: parsePrefix(root).len, root });
-        } else {
-          out.push({ plane: plane.id, family, owner: o.id, level: o.level, parentOwner: o.parent, length: len[o.level] });
-        }
-      }
+      out.push({ plane: plane.id, family, root, len: { ...DEFAULT_SIZES[family], ...(sizes[family] ?? {}) } as Record<IpamLevel, number> });
     }
   }
   return out;
+}
+
+/** `requirementsOf`, one at a time: the same requirements in the same order, none held. */
+export function* eachRequirement(estate: Estate, owners: Map<string, Owner> = ownersOf(estate)): Generator<Requirement, void, undefined> {
+  for (const { plane, family, root, len } of requirementGroups(estate)) {
+    for (const o of owners.values()) {
+      if (o.level === 'province') {
+        yield { plane, family, owner: o.id, level: o.level, parentOwner: null, length: parsePrefix(root).len, root };
+      } else {
+        yield { plane, family, owner: o.id, level: o.level, parentOwner: o.parent, length: len[o.level] };
+      }
+    }
+  }
 }
