@@ -7,6 +7,7 @@ import type {
   Link,
   Plane,
   Site,
+  Tenant,
   Unit,
   UnitLevel,
 } from './schema.js';
@@ -26,6 +27,7 @@ export class Estate {
   readonly siteById = new Map<string, Site>();
   readonly linkById = new Map<string, Link>();
   readonly departmentById = new Map<string, Department>();
+  readonly tenantById = new Map<string, Tenant>();
 
   constructor(
     readonly doc: EstateDocument,
@@ -47,6 +49,7 @@ export class Estate {
     for (const s of doc.sites) this.siteById.set(s.id, s);
     for (const l of doc.links) this.linkById.set(l.id, l);
     for (const d of doc.departments) this.departmentById.set(d.id, d);
+    for (const t of doc.tenants) this.tenantById.set(t.id, t);
   }
 
   get name(): string {

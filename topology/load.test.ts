@@ -88,7 +88,7 @@ describe('the shipped Gansu estate', () => {
 
   it('reads only the YAML files of the directory, in name order', () => {
     const files = readEstateSources(GANSU_DIR).map((s) => s.file);
-    expect(files).toEqual(['clouds.yaml', 'datacentres.yaml', 'departments.yaml', 'estate.yaml', 'extranet.yaml', 'units.yaml'].map((f) => join(GANSU_DIR, f)));
+    expect(files).toEqual(['clouds.yaml', 'datacentres.yaml', 'departments.yaml', 'estate.yaml', 'extranet.yaml', 'tenants.yaml', 'units.yaml'].map((f) => join(GANSU_DIR, f)));
   });
 });
 

@@ -67,6 +67,7 @@ export function loadEstateFromSources(sources: EstateSource[], dir?: string): Es
     sites: [],
     links: [],
     departments: [],
+    tenants: [],
   };
   const singletonFrom = new Map<SingletonName, string>();
 
@@ -195,6 +196,11 @@ export function loadEstateFromSources(sources: EstateSource[], dir?: string): Es
     if (l.a === l.b) issues.push({ ...where(l, 'b'), message: `a link joins two different sites; both ends are "${l.a}"` });
   }
   for (const d of full.departments) ref(d, 'unit', d.unit, 'units', 'unit');
+  for (const t of full.tenants) {
+    ref(t, 'department', t.department, 'departments', 'department');
+    ref(t, 'node', t.node, 'clouds', 'cloud node');
+    t.planes.forEach((p, i) => ref(t, `planes[${i}]`, p, 'planes', 'plane'));
+  }
 
   // Plane address roots: valid, of the right family, aligned.
   for (const p of full.planes) {

@@ -145,6 +145,46 @@ export const Department = Type.Object(
   strict,
 );
 
+/** A Kubernetes resource quantity: `32`, `500m`, `128Gi`, `2Ti`. */
+export const Quantity = Type.String({
+  pattern: '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$',
+  description: 'a Kubernetes quantity such as 32, 500m, 128Gi or 2Ti',
+});
+
+export const TenantQuota = Type.Object(
+  {
+    cpu: Quantity,
+    memory: Quantity,
+    storage: Quantity,
+  },
+  strict,
+);
+
+/** A DR plan (plan §4.1.2): recovery objectives and the DR centres that hold the backups. */
+export const DrPlan = Type.Object(
+  {
+    rpoMinutes: Type.Integer({ minimum: 0, description: 'recovery point objective: data loss tolerated, minutes' }),
+    rtoMinutes: Type.Integer({ minimum: 1, description: 'recovery time objective, minutes' }),
+    centres: Type.Array(Type.Union([Type.Literal('same-city-dr'), Type.Literal('remote-dr')]), { minItems: 1, uniqueItems: true }),
+    retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  },
+  strict,
+);
+
+/** A department's tenancy on a cloud node. */
+export const Tenant = Type.Object(
+  {
+    id: Id,
+    department: Id,
+    node: Id,
+    quota: TenantQuota,
+    mlps: Type.Integer({ minimum: 1, maximum: 5, description: 'MLPS 2.0 (GB/T 22239-2019) protection level, 1 to 5' }),
+    planes: Type.Array(Id, { uniqueItems: true, description: 'the extranet planes the tenant may reach' }),
+    dr: Type.Optional(DrPlan),
+  },
+  strict,
+);
+
 const PrefixLength = (max: number) => Type.Optional(Type.Integer({ minimum: 1, maximum: max }));
 export const IPAM_LEVELS = ['municipal', 'county', 'township', 'datacentre', 'service'] as const;
 const sizes = (max: number) =>
@@ -196,7 +236,7 @@ export const EstateMeta = Type.Object(
 );
 
 /** The collections of an estate, in the order they are reported. */
-export const COLLECTIONS = ['units', 'clouds', 'datacentres', 'planes', 'sites', 'links', 'departments'] as const;
+export const COLLECTIONS = ['units', 'clouds', 'datacentres', 'planes', 'sites', 'links', 'departments', 'tenants'] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 /** Keys that may appear in one file only. */
 export const SINGLETONS = ['estate', 'ipam', 'policies'] as const;
@@ -215,6 +255,7 @@ export const EstateFile = Type.Object(
     sites: Type.Optional(Type.Array(Site)),
     links: Type.Optional(Type.Array(Link)),
     departments: Type.Optional(Type.Array(Department)),
+    tenants: Type.Optional(Type.Array(Tenant)),
   },
   strict,
 );
@@ -229,6 +270,9 @@ export type Plane = Static<typeof Plane>;
 export type Site = Static<typeof Site>;
 export type Link = Static<typeof Link>;
 export type Department = Static<typeof Department>;
+export type Tenant = Static<typeof Tenant>;
+export type TenantQuota = Static<typeof TenantQuota>;
+export type DrPlan = Static<typeof DrPlan>;
 export type IpamConfig = Static<typeof IpamConfig>;
 export type PolicyConfig = Static<typeof PolicyConfig>;
 export type PolicyMode = Static<typeof PolicyMode>;
@@ -248,6 +292,7 @@ export interface EstateDocument {
   sites: Site[];
   links: Link[];
   departments: Department[];
+  tenants: Tenant[];
 }
 
 export type AnySchema = TSchema;
