@@ -34,6 +34,8 @@ export class Estate {
     /** The directory the estate was loaded from, if any. */
     readonly dir: string | undefined,
     private readonly origins: WeakMap<object, Origin> = new WeakMap(),
+    /** Digest of the files it was loaded from (see digestSources), when loaded from files. */
+    readonly digest?: string,
   ) {
     for (const u of doc.units) {
       this.unitById.set(u.id, u);

@@ -1,6 +1,7 @@
 // Loads an estate directory: every *.yaml / *.yml file in it, validated one by one against the
 // schema, merged (lists concatenate; `estate`, `ipam` and `policies` may appear in one file only),
 // then checked for duplicate ids and dangling references. All issues are reported together.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -45,6 +46,13 @@ export function readEstateSources(dir: string): EstateSource[] {
 
 export function loadEstate(dir: string): Estate {
   return loadEstateFromSources(readEstateSources(dir), dir);
+}
+
+/** A digest of an estate's files (names and contents), to notice a change on disk. */
+export function digestSources(sources: readonly EstateSource[]): string {
+  const h = createHash('sha256');
+  for (const s of sources) h.update(s.file).update('\0').update(s.text).update('\0');
+  return h.digest('hex');
 }
 
 const EXPECTED_PARENT: Record<UnitLevel, UnitLevel | undefined> = {
@@ -241,5 +249,5 @@ export function loadEstateFromSources(sources: EstateSource[], dir?: string): Es
   }
 
   if (issues.length > 0) throw new EstateValidationError(issues);
-  return new Estate(full, dir, origins);
+  return new Estate(full, dir, origins, digestSources(sources));
 }

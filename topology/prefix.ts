@@ -1,6 +1,6 @@
 // IP prefix arithmetic for IPv4 and IPv6 without BigInt on the hot path: an address is an array
-// of 32-bit words (1 for IPv4, 4 for IPv6, most significant first). Parsing goes through ipaddr.js.
-import ipaddr from 'ipaddr.js';
+// of 32-bit words (1 for IPv4, 4 for IPv6, most significant first). Parsing is strict: one
+// spelling per address family (tests cross-check against ipaddr.js).
 
 export type Family = 'ipv4' | 'ipv6';
 export const FAMILIES: readonly Family[] = ['ipv6', 'ipv4'];
@@ -20,34 +20,91 @@ export class PrefixParseError extends Error {
   override name = 'PrefixParseError';
 }
 
+const IPV4_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/** Dotted-quad IPv4 with four decimal octets and no leading zeros, or undefined. */
+function parseIpv4Words(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let w = 0;
+  for (const p of parts) {
+    if (!IPV4_OCTET.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    w = w * 256 + v;
+  }
+  return w;
+}
+
+/** IPv6 text (RFC 4291 section 2.2, including an embedded IPv4 tail; no zone index), or undefined. */
+function parseIpv6Words(text: string): number[] | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groupsOf = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const items = part.split(':');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (i === items.length - 1 && item.includes('.')) {
+        const v4 = parseIpv4Words(item);
+        if (v4 === undefined) return undefined;
+        out.push(Math.floor(v4 / 65536), v4 % 65536);
+      } else if (HEX_GROUP.test(item)) out.push(parseInt(item, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groupsOf(halves[0]!);
+  const tail = halves.length === 2 ? groupsOf(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  let groups: number[];
+  if (halves.length === 2) {
+    const missing = 8 - head.length - tail.length;
+    if (missing < 1) return undefined;
+    groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  } else {
+    if (head.length !== 8) return undefined;
+    groups = head;
+  }
+  return [0, 1, 2, 3].map((i) => (groups[2 * i]! * 65536 + groups[2 * i + 1]!) >>> 0);
+}
+
+function parseWithLength(text: string, len: number | undefined, what: string): Prefix {
+  if (text.includes(':')) {
+    const words = parseIpv6Words(text);
+    if (!words) throw new PrefixParseError(`"${what}" is not a valid IPv6 ${len === undefined ? 'address' : 'prefix'}`);
+    if (len !== undefined && len > 128) throw new PrefixParseError(`"${what}": an IPv6 prefix length is 0 to 128`);
+    return { family: 'ipv6', words, len: len ?? 128 };
+  }
+  const w = parseIpv4Words(text);
+  if (w === undefined) {
+    throw new PrefixParseError(`"${what}" is not a valid IPv4 ${len === undefined ? 'address' : 'prefix'}: write four decimal octets without leading zeros, e.g. 10.0.0.0`);
+  }
+  if (len !== undefined && len > 32) throw new PrefixParseError(`"${what}": an IPv4 prefix length is 0 to 32`);
+  return { family: 'ipv4', words: [w], len: len ?? 32 };
+}
+
 /**
- * Parses `addr/len`. Throws PrefixParseError for bad syntax; host bits that are set are not an
- * error here (see `isAligned`), so that callers can report misalignment precisely.
+ * Parses `addr/len` strictly (no octal, hex or short IPv4 forms, no zone index). Throws
+ * PrefixParseError for bad syntax; host bits that are set are not an error here (see
+ * `isAligned`), so that callers can report misalignment precisely.
  */
 export function parsePrefix(text: string): Prefix {
-  if (typeof text !== 'string' || !text.includes('/')) {
+  const slash = typeof text === 'string' ? text.indexOf('/') : -1;
+  if (slash < 0) {
     throw new PrefixParseError(`"${String(text)}" is not a prefix: expected ADDRESS/LENGTH, e.g. 2001:db8::/32 or 10.0.0.0/8`);
   }
-  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-  try {
-    parsed = ipaddr.parseCIDR(text);
-  } catch {
-    throw new PrefixParseError(`"${text}" is not a valid IPv4 or IPv6 prefix`);
-  }
-  const [addr, len] = parsed;
-  const bytes = addr.toByteArray();
-  const words: number[] = [];
-  for (let i = 0; i < bytes.length; i += 4) {
-    words.push(((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0);
-  }
-  return { family: addr.kind() === 'ipv6' ? 'ipv6' : 'ipv4', words, len };
+  const lenText = text.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(lenText)) throw new PrefixParseError(`"${text}" has no valid prefix length after "/"`);
+  return parseWithLength(text.slice(0, slash), Number(lenText), text);
 }
 
 /** Parses a bare address as a full-length prefix. */
 export function parseAddress(text: string): Prefix {
-  if (!ipaddr.isValid(text)) throw new PrefixParseError(`"${text}" is not a valid IPv4 or IPv6 address`);
-  const addr = ipaddr.parse(text);
-  return parsePrefix(`${addr.toString()}/${addr.kind() === 'ipv6' ? 128 : 32}`);
+  if (typeof text !== 'string' || text.includes('/')) throw new PrefixParseError(`"${String(text)}" is not a valid IPv4 or IPv6 address`);
+  return parseWithLength(text, undefined, text);
 }
 
 function maskWord(word: number, bitsKept: number): number {

@@ -185,7 +185,8 @@ export const Tenant = Type.Object(
   strict,
 );
 
-const PrefixLength = (max: number) => Type.Optional(Type.Integer({ minimum: 1, maximum: max }));
+const PrefixLength = (max: number) =>
+  Type.Optional(Type.Integer({ minimum: 1, maximum: max, description: max === 64 ? 'an IPv6 prefix length, at most 64 (RIPE-690: a /64 is the smallest subnet)' : 'an IPv4 prefix length' }));
 export const IPAM_LEVELS = ['municipal', 'county', 'township', 'datacentre', 'service'] as const;
 const sizes = (max: number) =>
   Type.Object(
@@ -201,7 +202,7 @@ const sizes = (max: number) =>
 const ServiceNames = Type.Array(Id, { uniqueItems: true });
 export const IpamConfig = Type.Object(
   {
-    sizes: Type.Optional(Type.Object({ ipv6: Type.Optional(sizes(128)), ipv4: Type.Optional(sizes(32)) }, strict)),
+    sizes: Type.Optional(Type.Object({ ipv6: Type.Optional(sizes(64)), ipv4: Type.Optional(sizes(32)) }, strict)),
     services: Type.Optional(
       Type.Object(
         {

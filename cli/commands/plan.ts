@@ -13,9 +13,9 @@ export interface PlanOptions {
 }
 
 export async function planCommand(opts: PlanOptions): Promise<number> {
-  const estate = loadEstate(opts.estate);
+  const outcome = await allocateLedger(loadEstate(opts.estate), { dryRun: opts.dryRun ?? false });
+  const estate = outcome.estate;
   const report = evaluatePolicies(estate);
-  const outcome = await allocateLedger(estate, { dryRun: opts.dryRun ?? false });
   const summary = summarize(estate, outcome.plan);
   const ledger = {
     path: relativeToCwd(outcome.ledgerPath),

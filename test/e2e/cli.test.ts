@@ -221,6 +221,23 @@ describe('ipam', () => {
     expect(exported(dir)).toEqual(before);
   });
 
+  it('a county moved to another city keeps its prefixes until --prune re-allocates them under the new parent', () => {
+    const dir = estate();
+    editText(dir, 'units.yaml', (t) => t.replace(/(id: lanzhou-yuzhong\n\s+level: county\n\s+parent: )lanzhou/, '$1baiyin'));
+    const refused = longyun(['ipam', 'allocate', '--estate', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/"lanzhou-yuzhong" now belongs under "baiyin"; if it moved, run "longyun ipam allocate --prune"/);
+    const moved = longyun(['ipam', 'allocate', '--prune', '--estate', dir, '-o', 'json']);
+    expect(moved.code).toBe(0);
+    const out = JSON.parse(moved.stdout);
+    expect(out.released).toHaveLength(16);
+    expect(out.added).toHaveLength(16);
+    const baiyin = exported(dir).filter((a) => a.owner === 'baiyin');
+    for (const a of exported(dir).filter((x) => x.owner === 'lanzhou-yuzhong')) {
+      expect(a.parent).toBe(baiyin.find((b) => b.plane === a.plane && b.family === a.family)!.prefix);
+    }
+  });
+
   it('running out of space is a typed, explained error', () => {
     const dir = estate(false);
     editYaml(dir, 'estate.yaml', (doc) => doc.setIn(['ipam', 'sizes', 'ipv4', 'county'], 18));

@@ -135,6 +135,9 @@ export interface WhoisAnswer {
   chain: Allocation[];
 }
 
+/** The longest IPv6 prefix the IPAM allocates or accepts (RIPE-690: /64 is the smallest subnet). */
+export const MAX_IPV6_LENGTH = 64;
+
 export class AddressPlan {
   private readonly tables = new Map<string, Table>();
   private list: Allocation[] = [];
@@ -217,10 +220,12 @@ export class AddressPlan {
     input.forEach((a, i) => {
       const plane = planes.get(a.plane);
       const owner = this.ownerOf(a.owner);
+      // Suggestions cost a scan of every owner: only for errors, and only for the first few.
+      const suggest = (word: string, candidates: () => Iterable<string>) => (!prune && issues.length < 20 ? didYouMean(word, candidates()) : '');
       let gone: string | undefined;
-      if (!plane) gone = `unknown plane "${a.plane}"${didYouMean(a.plane, planes.keys())}`;
+      if (!plane) gone = `unknown plane "${a.plane}"${suggest(a.plane, () => planes.keys())}`;
       else if (plane[a.family] === undefined) gone = `plane "${a.plane}" has no ${a.family} root in the estate`;
-      else if (!owner) gone = `unknown owner "${a.owner}"${didYouMean(a.owner, (this.ownerMap ?? this.ownerIndex.index).keys())}`;
+      else if (!owner) gone = `unknown owner "${a.owner}"${suggest(a.owner, () => (this.ownerMap ?? this.ownerIndex.index).keys())}`;
       if (gone !== undefined) {
         if (prune) {
           this.released.push(a);
@@ -242,8 +247,26 @@ export class AddressPlan {
       if (!isAligned(p)) {
         return void at(i, 'prefix', `"${a.prefix}" is misaligned: host bits are set; the /${p.len} that holds it is ${formatPrefix(truncate(p))}`);
       }
+      if (p.family === 'ipv6' && p.len > MAX_IPV6_LENGTH) {
+        return void at(i, 'prefix', `"${a.prefix}" is longer than /${MAX_IPV6_LENGTH}; IPv6 allocations are /${MAX_IPV6_LENGTH} or shorter (RIPE-690: a /64 is the smallest subnet)`);
+      }
       if (owner!.level !== a.level) return void at(i, 'level', `"${a.level}" does not match owner "${a.owner}", which is at level "${owner!.level}"`);
-      kept.push({ a, i, p, text: formatPrefix(p) });
+      // Hand-edited spellings ("2001:DB8:10::/44") are read as the canonical text from here on.
+      const text = formatPrefix(p);
+      let parentText = a.parent;
+      if (a.parent !== null) {
+        try {
+          parentText = formatPrefix(parsePrefix(a.parent));
+        } catch {
+          // reported when the parent is checked
+        }
+      }
+      if (text !== a.prefix || parentText !== a.parent) {
+        const canonical: Allocation = { ...a, prefix: text, parent: parentText };
+        index.set(canonical, i);
+        a = canonical;
+      }
+      kept.push({ a, i, p, text });
     });
 
     // With --prune, everything carved out of a released prefix goes too (children before parents
@@ -295,7 +318,14 @@ export class AddressPlan {
         continue;
       }
       if (parent.a.owner !== owner.parent) {
-        at(i, 'parent', `${a.parent} belongs to "${parent.a.owner}", but "${a.owner}" belongs under "${owner.parent}"`);
+        if (prune) {
+          // The owner moved to another parent in the estate: release it (and what is under it)
+          // so that it is allocated afresh under its new parent.
+          this.released.push(a);
+          releasedPrefixes.add(`${a.plane}|${a.family}|${a.prefix}`);
+          continue;
+        }
+        at(i, 'parent', `${a.parent} belongs to "${parent.a.owner}", but "${a.owner}" now belongs under "${owner.parent}"; if it moved, run "longyun ipam allocate --prune" to release its prefixes and allocate new ones under "${owner.parent}"`);
         continue;
       }
       if (!contains(parent.p, p) || p.len <= parent.p.len) {
@@ -322,9 +352,9 @@ export class AddressPlan {
       throw new LedgerValidationError(issues);
     }
     // Keep the input's order for what was kept.
-    const keptSet = new Set(kept.map((k) => k.a));
-    for (const r of this.released) keptSet.delete(r);
-    for (const a of input) if (keptSet.has(a)) this.list.push(a);
+    const released = new Set(this.released);
+    const inOrder = kept.filter((k) => !released.has(k.a)).sort((x, y) => x.i - y.i);
+    for (const k of inOrder) this.list.push(k.a);
   }
 
   /**

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Estate } from '../estate.js';
 import { withFileLock, writeFileAtomic } from '../fs-atomic.js';
+import { loadEstateFromSources, readEstateSources, digestSources } from '../load.js';
 import { AddressPlan } from './address-plan.js';
 import { LEDGER_FILE, parseLedger, serializeLedger, type Allocation } from './ledger.js';
 
@@ -32,6 +33,8 @@ export interface AllocateOptions {
 }
 
 export interface AllocateOutcome {
+  /** The estate the allocation was decided on (re-read under the lock if it changed on disk). */
+  estate: Estate;
   plan: AddressPlan;
   added: Allocation[];
   released: Allocation[];
@@ -44,9 +47,12 @@ export interface AllocateOutcome {
  * Fills in every allocation the estate needs. Reads, validates, allocates and writes under one
  * lock, so concurrent runs never overlap or lose allocations; an invalid ledger is never written.
  */
-export async function allocateLedger(estate: Estate, options: AllocateOptions = {}): Promise<AllocateOutcome> {
-  const ledgerPath = options.ledgerPath ?? ledgerPathOf(estate.dir ?? '.');
+export async function allocateLedger(loaded: Estate, options: AllocateOptions = {}): Promise<AllocateOutcome> {
+  const ledgerPath = options.ledgerPath ?? ledgerPathOf(loaded.dir ?? '.');
   const run = (): AllocateOutcome => {
+    // Another process may have changed the estate since it was loaded (and allocated for it):
+    // decide on the estate as it is now, under the lock, or --prune could release its work.
+    const estate = freshEstate(loaded);
     const text = readLedgerText(ledgerPath);
     const plan = AddressPlan.build(estate, parseLedger(text, ledgerPath), { file: ledgerPath, prune: options.prune ?? false });
     const added = plan.allocateMissing();
@@ -59,7 +65,13 @@ export async function allocateLedger(estate: Estate, options: AllocateOptions = 
         written = true;
       }
     }
-    return { plan, added, released, written, ledgerPath };
+    return { estate, plan, added, released, written, ledgerPath };
   };
   return options.dryRun ? run() : withFileLock(ledgerPath, run);
+}
+
+function freshEstate(estate: Estate): Estate {
+  if (estate.dir === undefined || estate.digest === undefined) return estate;
+  const sources = readEstateSources(estate.dir);
+  return digestSources(sources) === estate.digest ? estate : loadEstateFromSources(sources, estate.dir);
 }

@@ -49,14 +49,15 @@ export function parseLedger(text: string | undefined, file: string): Allocation[
   try {
     data = JSON.parse(text);
   } catch (e) {
-    const m = /position (\d+)/.exec(String((e as Error).message));
-    let where = '';
-    if (m) {
-      const before = text.slice(0, Number(m[1]));
-      where = ` at line ${before.split('\n').length}`;
-    }
+    const reason = String((e as Error).message).split('\n')[0]!;
+    const m = /position (\d+)/.exec(reason);
+    // V8 gives no position for some errors; a trailing comma is the usual hand-edit slip.
+    const trailing = m ? undefined : /,\s*[\]}]/.exec(text);
+    const offset = m ? Number(m[1]) : trailing?.index;
+    const where = offset === undefined ? '' : ` at line ${text.slice(0, offset).split('\n').length}`;
+    const hint = trailing ? ' (a trailing comma before "]" or "}")' : '';
     throw new LedgerValidationError([
-      { file, path: '', message: `is not valid JSON${where}: ${(e as Error).message}; fix it by hand or restore it from git — it is never overwritten while invalid` },
+      { file, path: '', message: `is not valid JSON${where}${hint}: ${reason}; fix it by hand or restore it from git — it is never overwritten while invalid` },
     ]);
   }
   const issues: Issue[] = validate(LedgerSchema, data, file);
