@@ -38,10 +38,10 @@ for (const m of d.municipal) {
 }
 write('units.yaml', 'Administrative units: the province, 15 municipal units (14 cities and prefectures plus Lanzhou New Area) and 86 counties.', { units });
 
-const datacentres = [
+const datacentres: Array<{ id: string; name: object; unit: string; metro: string; role: string; location: object; backup?: object }> = [
   { id: 'dc-lanzhou-production', name: { zh: '省级政务云生产中心', en: 'Provincial cloud production centre' }, unit: 'lanzhou', metro: 'lanzhou', role: 'production', location: { lat: 36.06, lon: 103.83 } },
-  { id: 'dc-lanzhou-new-area-dr', name: { zh: '兰州新区同城灾备中心', en: 'Lanzhou New Area same-city DR centre' }, unit: 'lanzhou-new-area', metro: 'lanzhou', role: 'same-city-dr', location: { lat: 36.52, lon: 103.65 } },
-  { id: 'dc-qingyang-dr', name: { zh: '庆阳异地灾备中心', en: 'Qingyang remote DR centre' }, unit: 'qingyang', metro: 'qingyang', role: 'remote-dr', location: { lat: 35.71, lon: 107.64 } },
+  { id: 'dc-lanzhou-new-area-dr', name: { zh: '兰州新区同城灾备中心', en: 'Lanzhou New Area same-city DR centre' }, unit: 'lanzhou-new-area', metro: 'lanzhou', role: 'same-city-dr', location: { lat: 36.52, lon: 103.65 }, backup: { endpoint: 'https://oss.dc-lanzhou-new-area-dr.example', region: 'gansu-lanzhou-new-area' } },
+  { id: 'dc-qingyang-dr', name: { zh: '庆阳异地灾备中心', en: 'Qingyang remote DR centre' }, unit: 'qingyang', metro: 'qingyang', role: 'remote-dr', location: { lat: 35.71, lon: 107.64 }, backup: { endpoint: 'https://oss.dc-qingyang-dr.example', region: 'gansu-qingyang' } },
 ];
 write('datacentres.yaml', 'Data centres: "two sites, three centres" (plan §4.1.2).', { datacentres });
 
@@ -121,8 +121,8 @@ const estate = {
   estate: { name: 'gansu', description: 'Gansu Province e-government cloud and extranet (甘政办发〔2021〕113号)' },
   ipam: {
     sizes: {
-      ipv6: { municipal: 44, county: 48, township: 56, datacentre: 48, service: 64 },
-      ipv4: { municipal: 17, county: 21, township: 26, datacentre: 22, service: 28 },
+      ipv6: { municipal: 44, county: 48, township: 56, datacentre: 48, cloud: 56, service: 64 },
+      ipv4: { municipal: 17, county: 21, township: 26, datacentre: 22, cloud: 24, service: 28 },
     },
     services: {
       province: ['core', 'dns', 'management'],

@@ -157,6 +157,14 @@ export function loadEstateFromSources(sources: EstateSource[], dir?: string): Es
     }
   }
 
+  for (const c of full.clouds) {
+    const clash = ids.get('units')!.get(c.id) ?? ids.get('datacentres')!.get(c.id);
+    if (clash) {
+      const p = where(clash);
+      issues.push({ ...where(c, 'id'), message: `"${c.id}" is also the id of ${p.file}: ${p.path}; clouds, units and data centres share one id space (the IPAM's owners)` });
+    }
+  }
+
   const units = ids.get('units')!;
   const ref = (entity: object, field: string, value: string | undefined, key: CollectionName, what: string): void => {
     if (value === undefined || ids.get(key)!.has(value)) return;

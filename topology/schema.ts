@@ -95,6 +95,16 @@ export const DataCentre = Type.Object(
     metro: Id,
     role: Type.Union(DC_ROLES.map((r) => Type.Literal(r))),
     location: GeoPoint,
+    backup: Type.Optional(
+      Type.Object(
+        {
+          endpoint: Type.String({ pattern: '^https?://', description: 'S3-compatible object storage URL for backups held here' }),
+          region: Type.String({ minLength: 1 }),
+          bucket: Type.Optional(Type.String({ minLength: 3 })),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );
@@ -187,7 +197,7 @@ export const Tenant = Type.Object(
 
 const PrefixLength = (max: number) =>
   Type.Optional(Type.Integer({ minimum: 1, maximum: max, description: max === 64 ? 'an IPv6 prefix length, at most 64 (RIPE-690: a /64 is the smallest subnet)' : 'an IPv4 prefix length' }));
-export const IPAM_LEVELS = ['municipal', 'county', 'township', 'datacentre', 'service'] as const;
+export const IPAM_LEVELS = ['municipal', 'county', 'township', 'datacentre', 'cloud', 'service'] as const;
 const sizes = (max: number) =>
   Type.Object(
     {
@@ -195,6 +205,7 @@ const sizes = (max: number) =>
       county: PrefixLength(max),
       township: PrefixLength(max),
       datacentre: PrefixLength(max),
+      cloud: PrefixLength(max),
       service: PrefixLength(max),
     },
     strict,

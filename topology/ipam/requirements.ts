@@ -7,11 +7,11 @@ import { parsePrefix, type Family } from '../prefix.js';
 import type { IpamLevel } from '../schema.js';
 
 export type AllocationLevel = 'province' | IpamLevel;
-export const ALLOCATION_LEVELS: readonly AllocationLevel[] = ['province', 'municipal', 'county', 'township', 'datacentre', 'service'];
+export const ALLOCATION_LEVELS: readonly AllocationLevel[] = ['province', 'municipal', 'county', 'township', 'datacentre', 'cloud', 'service'];
 
 export const DEFAULT_SIZES: Record<Family, Record<IpamLevel, number>> = {
-  ipv6: { municipal: 44, county: 48, township: 56, datacentre: 48, service: 64 },
-  ipv4: { municipal: 17, county: 21, township: 26, datacentre: 22, service: 28 },
+  ipv6: { municipal: 44, county: 48, township: 56, datacentre: 48, cloud: 56, service: 64 },
+  ipv4: { municipal: 17, county: 21, township: 26, datacentre: 22, cloud: 24, service: 28 },
 };
 
 export interface Requirement {
@@ -125,8 +125,10 @@ class OwnerLists implements OwnerIndex {
  * then splits into its owner and service name one way only), and service names distinct.
  */
 function ownerIdsDistinct(estate: Estate): boolean {
-  const { units, datacentres } = estate.doc;
+  const { units, datacentres, clouds } = estate.doc;
   if (estate.unitById.size !== units.length || estate.datacentreById.size !== datacentres.length) return false;
+  if (estate.cloudById.size !== clouds.length) return false;
+  for (const c of clouds) if (c.id.includes(SERVICE_SEPARATOR) || estate.unitById.has(c.id) || estate.datacentreById.has(c.id)) return false;
   for (const u of units) if (typeof u.id !== 'string' || u.id.includes(SERVICE_SEPARATOR)) return false;
   for (const d of datacentres) if (typeof d.id !== 'string' || d.id.includes(SERVICE_SEPARATOR) || estate.unitById.has(d.id)) return false;
   const services = estate.doc.ipam.services ?? {};
@@ -148,6 +150,7 @@ export function ownerIndexOf(estate: Estate): OwnerIndex {
     capacity = 0;
     for (const u of estate.doc.units) capacity += 1 + count(services[u.level]);
     capacity += estate.doc.datacentres.length * (1 + count(services.datacentre));
+    capacity += estate.doc.clouds.length;
   }
   const owners = new OwnerLists(capacity);
   const addServices = (ownerId: string, at: number, names: readonly string[] | undefined) => {
@@ -163,6 +166,17 @@ export function ownerIndexOf(estate: Estate): OwnerIndex {
     if (list) list.push(dc);
     else dcsOf.set(dc.unit, [dc]);
   }
+  // Cloud nodes by host: their data centre if they name one, else their unit (file order).
+  const cloudsOf = new Map<string, string[]>();
+  for (const c of estate.doc.clouds) {
+    const host = c.datacentre ?? c.unit;
+    const list = cloudsOf.get(host);
+    if (list) list.push(c.id);
+    else cloudsOf.set(host, [c.id]);
+  }
+  const addClouds = (host: string, at: number) => {
+    for (const id of cloudsOf.get(host) ?? []) owners.set(id, 'cloud', host, at);
+  };
   const visit = (unitId: string, parentAt: number) => {
     const u = estate.unitById.get(unitId)!;
     const at = owners.set(u.id, u.level, u.parent ?? null, parentAt);
@@ -170,7 +184,9 @@ export function ownerIndexOf(estate: Estate): OwnerIndex {
     for (const dc of dcsOf.get(u.id) ?? []) {
       const dcAt = owners.set(dc.id, 'datacentre', u.id, at);
       addServices(dc.id, dcAt, services.datacentre);
+      addClouds(dc.id, dcAt);
     }
+    addClouds(u.id, at);
     for (const child of estate.children(u.id)) visit(child.id, at);
   };
   visit(province.id, -1);
