@@ -1,22 +1,9 @@
 // Shared by the commands: where the estate is, output formats, and turning errors into exit codes.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { shippedEstateDir } from '../topology/paths.js';
 import { EstateValidationError, LedgerValidationError, LongyunError, formatIssue } from '../topology/errors.js';
 
-/** The directory holding longyun's package.json, from the sources, dist/ or the bundle. */
-export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'topology', 'estates'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find longyun's package root above ${from}`);
-    dir = up;
-  }
-}
-
 /** The shipped Gansu estate. */
-export const SHIPPED_ESTATE = join(packageRoot(), 'topology', 'estates', 'gansu');
+export const SHIPPED_ESTATE = shippedEstateDir();
 
 export function defaultEstateDir(): string {
   return process.env.LONGYUN_ESTATE ?? relativeToCwd(SHIPPED_ESTATE);

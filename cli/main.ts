@@ -84,6 +84,42 @@ ipam
   .addHelpText('after', '\nExamples:\n  $ longyun ipam export > allocations.json\n  $ longyun ipam export -o csv > allocations.csv')
   .action(action(async (opts) => (await import('./commands/ipam.js')).exportCommand(opts)));
 
+program
+  .command('synth')
+  .description('synthesize one Terraform stack per cloud node (cdk.tf.json), as `cdktf synth` would')
+  .addOption(estateOption())
+  .option('--out <dir>', 'output directory', 'cdktf.out')
+  .addOption(new Option('--backend <type>', 'Terraform state backend').default('local'))
+  .option('--backend-config <key=value>', 'backend setting (repeatable), e.g. bucket=tfstate', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .addOption(new Option('--engine <engine>', 'json: longyun\'s renderer; cdktf: the cdktf library (slower, same JSON)').choices(['json', 'cdktf']).default('json'))
+  .addOption(outputOption())
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ longyun synth                                  writes cdktf.out/stacks/<node>/cdk.tf.json
+  $ longyun synth --out build/stacks --backend s3 --backend-config bucket=tfstate --backend-config region=gansu
+  $ cd cdktf.out/stacks/lanzhou-cloud && terraform init && terraform plan -var kubeconfig_path=~/.kube/lanzhou`,
+  )
+  .action(action(async (opts) => (await import('./commands/stacks.js')).synthCommand(opts)));
+
+program
+  .command('diff')
+  .description('compare a fresh synth with a previous output directory; exit 2 when something changed')
+  .addOption(estateOption())
+  .option('--against <dir>', 'the previous synth output', 'cdktf.out')
+  .addOption(outputOption())
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 no changes · 2 changes · 1 error (as terraform plan -detailed-exitcode)
+
+Examples:
+  $ longyun diff
+  $ longyun diff --against build/stacks -o json | jq '.summary'`,
+  )
+  .action(action(async (opts) => (await import('./commands/stacks.js')).diffCommand(opts)));
+
 const policy = program.command('policy').description('policy-as-code over the estate, each policy citing the plan section it enforces');
 policy
   .command('list')

@@ -1,0 +1,46 @@
+// The desired-state graph of the whole estate: one NodeGraph per cloud node (the provincial
+// cloud, each municipal node, each industry cloud), with its tenants' objects and the backup
+// storage locations their DR plans use.
+import type { Estate } from '../../topology/estate.js';
+import type { AddressPlan } from '../../topology/ipam/address-plan.js';
+import { DesiredStateError, tenantObjects, VELERO_NAMESPACE } from './tenant-objects.js';
+import { LABELS, MANAGER, type DesiredResource, type DesiredState, type NodeGraph } from './types.js';
+
+export function buildDesiredState(estate: Estate, plan: AddressPlan): DesiredState {
+  const byNode = new Map<string, typeof estate.doc.tenants>();
+  for (const t of estate.doc.tenants) {
+    const list = byNode.get(t.node) ?? [];
+    list.push(t);
+    byNode.set(t.node, list);
+  }
+  const nodes: NodeGraph[] = estate.doc.clouds.map((cloud) => {
+    const tenants = [...(byNode.get(cloud.id) ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const resources: DesiredResource[] = [];
+    const dcRoles = new Set<string>();
+    for (const t of tenants) {
+      resources.push(...tenantObjects({ estate, plan }, t));
+      for (const role of t.dr?.centres ?? []) dcRoles.add(role);
+    }
+    for (const dc of estate.doc.datacentres.filter((d) => dcRoles.has(d.role))) {
+      if (!dc.backup) {
+        const o = estate.fieldOf(dc, 'backup');
+        throw new DesiredStateError(`${o.file}: ${o.path}: data centre "${dc.id}" holds DR backups for node "${cloud.id}" but has no backup endpoint; add backup: { endpoint, region }`);
+      }
+      resources.push({
+        id: `backup_location_${dc.id}`,
+        object: {
+          apiVersion: 'velero.io/v1',
+          kind: 'BackupStorageLocation',
+          metadata: { name: dc.id, namespace: VELERO_NAMESPACE, labels: { [LABELS.managedBy]: MANAGER, [LABELS.node]: cloud.id } },
+          spec: {
+            provider: 'aws',
+            objectStorage: { bucket: dc.backup.bucket ?? `longyun-${cloud.id}`, prefix: cloud.id },
+            config: { region: dc.backup.region, s3Url: dc.backup.endpoint, s3ForcePathStyle: 'true' },
+          },
+        },
+      });
+    }
+    return { node: cloud.id, kind: cloud.kind, unit: cloud.unit, resources };
+  });
+  return { estate: estate.name, nodes };
+}

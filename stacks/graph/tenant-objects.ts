@@ -1,0 +1,214 @@
+// The Kubernetes objects of one tenant on its cloud node: namespace, quota and limits, network
+// isolation (default deny, allow within the tenant and to the extranet planes it may reach),
+// tiered-operations RBAC (plan §4.5.3), one Multus attachment per plane, and DR backups (§4.1.2).
+import type { Estate } from '../../topology/estate.js';
+import type { AddressPlan } from '../../topology/ipam/address-plan.js';
+import { LongyunError } from '../../topology/errors.js';
+import type { Tenant } from '../../topology/schema.js';
+import { cronForRpo } from './dr-schedule.js';
+import { LABELS, MANAGER, type DesiredResource, type K8sObject } from './types.js';
+
+export class DesiredStateError extends LongyunError {
+  override name = 'DesiredStateError';
+}
+
+/** The namespace a tenant's objects live in. */
+export function tenantNamespace(tenant: Pick<Tenant, 'id'>): string {
+  return tenant.id;
+}
+
+/** The Kubernetes group of the operations team of a unit (plan §4.5.3: each level its own). */
+export function opsGroup(level: string, unit: string): string {
+  return `longyun:ops:${level}:${unit}`;
+}
+
+export const VELERO_NAMESPACE = 'velero';
+export const OPS_ROLE = 'longyun-tenant-operator';
+
+/** Resource ids: Terraform resource names, stable across runs. */
+export const tenantResourceId = (tenant: string, what: string): string => `tenant_${tenant}_${what}`;
+
+export interface TenantContext {
+  estate: Estate;
+  plan: AddressPlan;
+}
+
+function labelsOf(ctx: TenantContext, tenant: Tenant): Record<string, string> {
+  const dept = ctx.estate.departmentById.get(tenant.department);
+  const unit = dept ? ctx.estate.unitById.get(dept.unit) : undefined;
+  return {
+    [LABELS.managedBy]: MANAGER,
+    [LABELS.tenant]: tenant.id,
+    [LABELS.department]: tenant.department,
+    [LABELS.unit]: unit?.id ?? 'unknown',
+    [LABELS.level]: unit?.level ?? 'unknown',
+    [LABELS.mlps]: String(tenant.mlps),
+    [LABELS.node]: tenant.node,
+  };
+}
+
+/** The CIDRs (IPv6 first, then IPv4) of a plane's roots, from the ledger. */
+export function planeCidrs(plan: AddressPlan, estate: Estate, planeId: string): string[] {
+  const province = estate.province();
+  if (!province) return [];
+  const out: string[] = [];
+  for (const family of ['ipv6', 'ipv4'] as const) {
+    const a = plan.get(planeId, family, province.id);
+    if (a) out.push(a.prefix);
+  }
+  return out;
+}
+
+/** The node's own address ranges on a plane (its `cloud`-level allocations), IPv6 first. */
+export function nodeRanges(plan: AddressPlan, nodeId: string, planeId: string): string[] {
+  const out: string[] = [];
+  for (const family of ['ipv6', 'ipv4'] as const) {
+    const a = plan.get(planeId, family, nodeId);
+    if (a) out.push(a.prefix);
+  }
+  return out;
+}
+
+export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResource[] {
+  const ns = tenantNamespace(tenant);
+  const labels = labelsOf(ctx, tenant);
+  const meta = (name: string) => ({ name, namespace: ns, labels });
+  const out: DesiredResource[] = [];
+  const add = (what: string, object: K8sObject) => out.push({ id: tenantResourceId(tenant.id, what), tenant: tenant.id, object });
+
+  add('namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } });
+  add('quota', {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: meta('longyun-quota'),
+    spec: {
+      hard: {
+        'requests.cpu': tenant.quota.cpu,
+        'limits.cpu': tenant.quota.cpu,
+        'requests.memory': tenant.quota.memory,
+        'limits.memory': tenant.quota.memory,
+        'requests.storage': tenant.quota.storage,
+      },
+    },
+  });
+  add('limits', {
+    apiVersion: 'v1',
+    kind: 'LimitRange',
+    metadata: meta('longyun-limits'),
+    spec: {
+      limits: [
+        {
+          type: 'Container',
+          default: { cpu: '1', memory: '2Gi' },
+          defaultRequest: { cpu: '250m', memory: '512Mi' },
+          max: { cpu: tenant.quota.cpu, memory: tenant.quota.memory },
+        },
+        { type: 'PersistentVolumeClaim', max: { storage: tenant.quota.storage } },
+      ],
+    },
+  });
+  add('deny', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('longyun-default-deny'),
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
+  add('allow_tenant', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta('longyun-allow-tenant'),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [
+        { to: [{ podSelector: {} }] },
+        {
+          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+          ports: [
+            { port: '53', protocol: 'UDP' },
+            { port: '53', protocol: 'TCP' },
+          ],
+        },
+      ],
+    },
+  });
+  const cidrs = tenant.planes.flatMap((p) => planeCidrs(ctx.plan, ctx.estate, p));
+  if (cidrs.length > 0) {
+    const peers = cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    add('allow_planes', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('longyun-allow-planes'),
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: peers }], egress: [{ to: peers }] },
+    });
+  }
+
+  const dept = ctx.estate.departmentById.get(tenant.department);
+  const unit = dept ? ctx.estate.unitById.get(dept.unit) : undefined;
+  if (!unit) throw new DesiredStateError(`tenant "${tenant.id}": department "${tenant.department}" has no unit`);
+  add('ops_role', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: meta(OPS_ROLE),
+    rules: [
+      { apiGroups: [''], resources: ['pods', 'pods/log', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['events', 'resourcequotas', 'limitranges'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
+    ],
+  });
+  add('ops_binding', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta(`longyun-ops-${unit.level}`),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: OPS_ROLE },
+    subjects: [{ kind: 'Group', name: opsGroup(unit.level, unit.id), apiGroup: 'rbac.authorization.k8s.io' }],
+  });
+
+  for (const planeId of tenant.planes) {
+    const ranges = nodeRanges(ctx.plan, tenant.node, planeId);
+    if (ranges.length === 0) {
+      throw new DesiredStateError(`tenant "${tenant.id}": node "${tenant.node}" has no address range on ${planeId}; run "longyun ipam allocate"`);
+    }
+    const config = {
+      cniVersion: '0.3.1',
+      name: `${ns}-${planeId}`,
+      type: 'macvlan',
+      master: planeId,
+      mode: 'bridge',
+      ipam: { type: 'whereabouts', ipRanges: ranges.map((range) => ({ range })) },
+    };
+    add(`attachment_${planeId}`, {
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: meta(planeId),
+      spec: { config: JSON.stringify(config) },
+    });
+  }
+
+  if (tenant.dr) {
+    const { cron } = cronForRpo(tenant.dr.rpoMinutes);
+    for (const role of tenant.dr.centres) {
+      const dc = ctx.estate.doc.datacentres.find((d) => d.role === role);
+      if (!dc) throw new DesiredStateError(`tenant "${tenant.id}": the DR plan names a ${role} centre, but the estate has none`);
+      add(`backup_${role}`, {
+        apiVersion: 'velero.io/v1',
+        kind: 'Schedule',
+        metadata: { name: `${ns}-${role}`, namespace: VELERO_NAMESPACE, labels },
+        spec: {
+          schedule: cron,
+          template: {
+            includedNamespaces: [ns],
+            storageLocation: dc.id,
+            ttl: `${(tenant.dr.retentionDays ?? 30) * 24}h0m0s`,
+            snapshotVolumes: true,
+            metadata: { labels: { [LABELS.tenant]: tenant.id } },
+          },
+        },
+      });
+    }
+  }
+  return out;
+}
