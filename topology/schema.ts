@@ -308,3 +308,54 @@ export interface EstateDocument {
 }
 
 export type AnySchema = TSchema;
+
+// ---------------------------------------------------------------------------------------------
+// Requests to the running control plane, as the specs of the operator's custom resources. They
+// reuse the estate's definitions, so a Tenant object and a `tenants:` entry validate alike.
+
+export const SecretKeyRef = Type.Object(
+  {
+    name: Id,
+    namespace: Type.Optional(Id),
+    key: Type.String({ minLength: 1, default: 'kubeconfig' }),
+  },
+  strict,
+);
+
+/** A member cluster onboarded as a node of the 1+15+N cloud. */
+export const CloudNodeSpec = Type.Object(
+  {
+    kind: CloudKind,
+    unit: Id,
+    kubeconfigSecretRef: SecretKeyRef,
+    context: Type.Optional(Type.String({ minLength: 1 })),
+    capacity: Capacity,
+  },
+  strict,
+);
+
+export const Placement = Type.Object(
+  {
+    kind: Type.Optional(CloudKind),
+    unit: Type.Optional(Id),
+  },
+  strict,
+);
+
+/** A department's request for tenancy: the estate's tenant, with the node optional. */
+export const TenantSpec = Type.Object(
+  {
+    department: Id,
+    node: Type.Optional(Id),
+    placement: Type.Optional(Placement),
+    quota: TenantQuota,
+    mlps: Type.Integer({ minimum: 1, maximum: 5, description: 'MLPS 2.0 (GB/T 22239-2019) protection level, 1 to 5' }),
+    planes: Type.Array(Id, { uniqueItems: true, description: 'the extranet planes the tenant may reach' }),
+    dr: Type.Optional(DrPlan),
+  },
+  strict,
+);
+
+export type CloudNodeSpec = Static<typeof CloudNodeSpec>;
+export type TenantSpec = Static<typeof TenantSpec>;
+export type Placement = Static<typeof Placement>;

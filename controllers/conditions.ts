@@ -1,0 +1,85 @@
+// Status conditions the kubebuilder way: type/status/reason/message/observedGeneration, with the
+// transition time kept while the status does not change. Types and reasons are constants.
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export const CloudNodeConditions = {
+  Reachable: 'Reachable',
+  Onboarded: 'Onboarded',
+  Ready: 'Ready',
+} as const;
+
+export const TenantConditions = {
+  Approved: 'Approved',
+  Placed: 'Placed',
+  Provisioned: 'Provisioned',
+  Ready: 'Ready',
+} as const;
+
+export const Reasons = {
+  // CloudNode
+  Connected: 'Connected',
+  KubeconfigMissing: 'KubeconfigMissing',
+  Unreachable: 'Unreachable',
+  VersionUnsupported: 'VersionUnsupported',
+  SystemNamespaceReady: 'SystemNamespaceReady',
+  Onboarding: 'Onboarding',
+  NodeReady: 'NodeReady',
+  NotReady: 'NotReady',
+  // Tenant
+  PoliciesPassed: 'PoliciesPassed',
+  PolicyViolation: 'PolicyViolation',
+  AuditFindings: 'AuditFindings',
+  NodeRequested: 'NodeRequested',
+  NodeChosen: 'NodeChosen',
+  NoCapacity: 'NoCapacity',
+  NodeNotFound: 'NodeNotFound',
+  NodeNotReady: 'NodeNotReady',
+  Applying: 'Applying',
+  DriftCorrected: 'DriftCorrected',
+  Applied: 'Applied',
+  Deleting: 'Deleting',
+  TenantReady: 'TenantReady',
+  Waiting: 'Waiting',
+} as const;
+
+export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
+  return findCondition(conditions, type)?.status === 'True';
+}
+
+/**
+ * Returns `conditions` with `next` set: its lastTransitionTime is kept when the status did not
+ * change (so that it says since when), and the order of types is stable.
+ */
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: Date,
+): Condition[] {
+  const list = [...(conditions ?? [])];
+  const i = list.findIndex((c) => c.type === next.type);
+  const prev = i >= 0 ? list[i] : undefined;
+  const lastTransitionTime = prev && prev.status === next.status ? prev.lastTransitionTime : now.toISOString();
+  const value: Condition = { ...next, lastTransitionTime };
+  if (i >= 0) list[i] = value;
+  else list.push(value);
+  return list;
+}
+
+/** True when two condition lists say the same (ignoring transition times' formatting). */
+export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+}

@@ -1,0 +1,82 @@
+// Placement of a tenant on a cloud node with room for its quota. Pure: the caller passes what is
+// already committed on each node, and serialises decisions so that nothing is over-committed.
+import type { Estate } from '../topology/estate.js';
+import { GiB, parseQuantity, TiB } from '../topology/quantity.js';
+import type { Capacity, TenantQuota, TenantSpec } from '../topology/schema.js';
+
+/** Cores and bytes. */
+export interface Resources {
+  cpu: number;
+  memory: number;
+  storage: number;
+}
+
+export const ZERO: Resources = { cpu: 0, memory: 0, storage: 0 };
+
+export function quotaResources(q: TenantQuota): Resources {
+  return { cpu: parseQuantity(q.cpu), memory: parseQuantity(q.memory), storage: parseQuantity(q.storage) };
+}
+
+export function capacityResources(c: Capacity): Resources {
+  return { cpu: c.vcpu, memory: c.memoryGiB * GiB, storage: c.storageTiB * TiB };
+}
+
+export function add(a: Resources, b: Resources): Resources {
+  return { cpu: a.cpu + b.cpu, memory: a.memory + b.memory, storage: a.storage + b.storage };
+}
+
+export function fits(request: Resources, allocated: Resources, capacity: Resources): boolean {
+  return allocated.cpu + request.cpu <= capacity.cpu && allocated.memory + request.memory <= capacity.memory && allocated.storage + request.storage <= capacity.storage;
+}
+
+export interface NodeView {
+  name: string;
+  kind: 'provincial' | 'municipal' | 'industry';
+  unit: string;
+  ready: boolean;
+  capacity: Resources;
+}
+
+export type PlacementResult =
+  | { ok: true; node: string; reason: 'NodeRequested' | 'NodeChosen'; message: string }
+  | { ok: false; reason: 'NodeNotFound' | 'NodeNotReady' | 'NoCapacity'; message: string };
+
+const fmt = (r: Resources) => `${r.cpu} vCPU, ${Math.round(r.memory / GiB)} GiB memory, ${Math.round((r.storage / TiB) * 100) / 100} TiB storage`;
+
+/**
+ * Chooses a node: the requested one if it is ready and has room; otherwise, among ready nodes
+ * matching the placement constraints, the department's own city's node first, then the
+ * provincial cloud, then industry clouds; among equals, the one with most free CPU; ties by name.
+ */
+export function place(
+  estate: Estate,
+  tenant: Pick<TenantSpec, 'department' | 'node' | 'placement' | 'quota'>,
+  nodes: readonly NodeView[],
+  allocated: ReadonlyMap<string, Resources>,
+): PlacementResult {
+  const request = quotaResources(tenant.quota);
+  const used = (n: string) => allocated.get(n) ?? ZERO;
+  if (tenant.node !== undefined) {
+    const n = nodes.find((x) => x.name === tenant.node);
+    if (!n) return { ok: false, reason: 'NodeNotFound', message: `node "${tenant.node}" is not onboarded` };
+    if (!n.ready) return { ok: false, reason: 'NodeNotReady', message: `node "${n.name}" is not Ready` };
+    if (!fits(request, used(n.name), n.capacity)) {
+      return { ok: false, reason: 'NoCapacity', message: `node "${n.name}" has ${fmt(used(n.name))} committed of ${fmt(n.capacity)}; the request is ${fmt(request)}` };
+    }
+    return { ok: true, node: n.name, reason: 'NodeRequested', message: `on the requested node "${n.name}"` };
+  }
+  const dept = estate.departmentById.get(tenant.department);
+  const city = dept ? estate.ancestorAt(dept.unit, 'municipal')?.id : undefined;
+  const rank = (n: NodeView) => (n.kind === 'municipal' && n.unit === city ? 0 : n.kind === 'provincial' ? 1 : n.kind === 'industry' ? 2 : 3);
+  const candidates = nodes
+    .filter((n) => n.ready)
+    .filter((n) => (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit))
+    // Another city's node is never a candidate (policy tenant-node-of-own-city).
+    .filter((n) => rank(n) < 3)
+    .sort((a, b) => rank(a) - rank(b) || b.capacity.cpu - used(b.name).cpu - (a.capacity.cpu - used(a.name).cpu) || (a.name < b.name ? -1 : 1));
+  for (const n of candidates) {
+    if (fits(request, used(n.name), n.capacity)) return { ok: true, node: n.name, reason: 'NodeChosen', message: `placed on "${n.name}" (${n.kind}, ${n.unit})` };
+  }
+  if (candidates.length === 0) return { ok: false, reason: 'NoCapacity', message: 'no Ready node matches the placement constraints' };
+  return { ok: false, reason: 'NoCapacity', message: `no matching node has room for ${fmt(request)} (tried ${candidates.map((c) => c.name).join(', ')})` };
+}

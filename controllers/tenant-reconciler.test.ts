@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { GANSU_DIR } from '../topology/estate.test-helpers.js';
+import { openAddressPlan } from '../topology/ipam/ledger-store.js';
+import { loadEstate } from '../topology/load.js';
+import type { TenantSpec } from '../topology/schema.js';
+import { findCondition, Reasons, TenantConditions } from './conditions.js';
+import { capacityResources, place, quotaResources, type NodeView, type Resources } from './placement.js';
+import { covers, reconcileTenant, refKey, refOf, TENANT_FINALIZER, type TenantAction, type TenantResource } from './tenant-reconciler.js';
+import type { K8sObject } from '../stacks/graph/types.js';
+
+const estate = loadEstate(GANSU_DIR);
+const plan = openAddressPlan(estate);
+const now = new Date('2026-11-26T08:00:00Z');
+const ctx = { estate, plan, now };
+
+const nodes: NodeView[] = estate.doc.clouds.map((c) => ({ name: c.id, kind: c.kind, unit: c.unit, ready: true, capacity: capacityResources(c.capacity) }));
+const none = new Map<string, Resources>();
+
+const spec = (over: Partial<TenantSpec> = {}): TenantSpec => ({
+  department: 'tianshui-big-data',
+  quota: { cpu: '16', memory: '64Gi', storage: '1Ti' },
+  mlps: 2,
+  planes: ['plane-1', 'plane-2'],
+  ...over,
+});
+const tenant = (over: Partial<TenantResource> = {}, s: Partial<TenantSpec> = {}): TenantResource => ({
+  metadata: { name: 'tianshui-permits', generation: 1, finalizers: [TENANT_FINALIZER] },
+  spec: spec(s),
+  ...over,
+});
+const applies = (actions: TenantAction[]) => actions.filter((a): a is Extract<TenantAction, { type: 'apply' }> => a.type === 'apply');
+const asObserved = (objects: K8sObject[]) => new Map(objects.map((o) => [refKey(refOf(o)), structuredClone(o)]));
+
+describe('placement', () => {
+  it('prefers the department\'s own city node, then the provincial cloud; never another city\'s', () => {
+    expect(place(estate, spec(), nodes, none)).toMatchObject({ ok: true, node: 'tianshui-cloud', reason: 'NodeChosen' });
+    const full = new Map([['tianshui-cloud', capacityResources(estate.cloudById.get('tianshui-cloud')!.capacity)]]);
+    expect(place(estate, spec(), nodes, full)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    const provincialDept = place(estate, spec({ department: 'gansu-health' }), nodes, none);
+    expect(provincialDept).toMatchObject({ ok: true, node: 'gansu-provincial' });
+  });
+
+  it('never over-commits: a request that does not fit anywhere is NoCapacity with the numbers', () => {
+    const huge = spec({ quota: { cpu: '100000', memory: '1Gi', storage: '1Gi' } });
+    const r = place(estate, huge, nodes, none);
+    expect(r).toMatchObject({ ok: false, reason: 'NoCapacity' });
+    const requested = place(estate, { ...spec(), node: 'tianshui-cloud', quota: { cpu: '1601', memory: '1Gi', storage: '1Gi' } }, nodes, none);
+    expect(requested).toMatchObject({ ok: false, reason: 'NoCapacity' });
+    expect(requested.message).toMatch(/1600 vCPU/);
+    // Filling a node tenant by tenant stops exactly at its capacity.
+    let allocated: Resources = { cpu: 0, memory: 0, storage: 0 };
+    let placed = 0;
+    for (;;) {
+      const r2 = place(estate, { ...spec(), node: 'jinchang-cloud' }, nodes, new Map([['jinchang-cloud', allocated]]));
+      if (!r2.ok) break;
+      const q = quotaResources(spec().quota);
+      allocated = { cpu: allocated.cpu + q.cpu, memory: allocated.memory + q.memory, storage: allocated.storage + q.storage };
+      placed++;
+    }
+    const cap = capacityResources(estate.cloudById.get('jinchang-cloud')!.capacity);
+    expect(allocated.cpu).toBeLessThanOrEqual(cap.cpu);
+    expect(allocated.memory).toBeLessThanOrEqual(cap.memory);
+    expect(placed).toBe(Math.min(Math.floor(cap.cpu / 16), Math.floor(cap.memory / (64 * 2 ** 30)), Math.floor(cap.storage / 2 ** 40)));
+  });
+
+  it('a requested node that is not onboarded or not ready', () => {
+    expect(place(estate, { ...spec(), node: 'mars-cloud' }, nodes, none)).toMatchObject({ ok: false, reason: 'NodeNotFound' });
+    const down = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, ready: false } : n));
+    expect(place(estate, { ...spec(), node: 'tianshui-cloud' }, down, none)).toMatchObject({ ok: false, reason: 'NodeNotReady' });
+  });
+});
+
+describe('reconcileTenant', () => {
+  it('adds its finalizer, places, and applies the same objects synth writes', () => {
+    const d = reconcileTenant(tenant({ metadata: { name: 'tianshui-permits', generation: 1 } }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(d.actions[0]).toEqual({ type: 'addFinalizer' });
+    expect(d.status.node).toBe('tianshui-cloud');
+    const kinds = applies(d.actions).map((a) => a.object.kind);
+    expect(kinds).toEqual(['Namespace', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'Role', 'RoleBinding', 'NetworkAttachmentDefinition', 'NetworkAttachmentDefinition']);
+    expect(applies(d.actions).every((a) => a.node === 'tianshui-cloud')).toBe(true);
+    expect(findCondition(d.status.conditions, TenantConditions.Placed)).toMatchObject({ status: 'True', reason: Reasons.NodeChosen, observedGeneration: 1 });
+    expect(findCondition(d.status.conditions, TenantConditions.Ready)?.status).toBe('False');
+    expect(d.status.phase).toBe('Provisioning');
+  });
+
+  it('is Ready, with no actions, once the member has every object', () => {
+    const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const member = asObserved(applies(first.actions).map((a) => a.object));
+    const second = reconcileTenant(tenant({ status: first.status }), { nodes, allocated: none, memberObjects: member }, ctx);
+    expect(second.actions).toEqual([]);
+    expect(second.status.phase).toBe('Ready');
+    expect(findCondition(second.status.conditions, TenantConditions.Ready)).toMatchObject({ status: 'True', reason: Reasons.TenantReady });
+    expect(second.status.appliedObjects).toHaveLength(10);
+  });
+
+  it('restores an edited quota (drift) and says so', () => {
+    const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const member = asObserved(applies(first.actions).map((a) => a.object));
+    const quotaKey = [...member.keys()].find((k) => k.includes('/ResourceQuota/'))!;
+    (member.get(quotaKey)!.spec as { hard: Record<string, string> }).hard['requests.cpu'] = '999';
+    const d = reconcileTenant(tenant({ status: first.status }), { nodes, allocated: none, memberObjects: member }, ctx);
+    expect(applies(d.actions).map((a) => a.object.kind)).toEqual(['ResourceQuota']);
+    expect(d.actions).toContainEqual(expect.objectContaining({ type: 'event', reason: Reasons.DriftCorrected }));
+    expect(findCondition(d.status.conditions, TenantConditions.Provisioned)?.reason).toBe(Reasons.DriftCorrected);
+  });
+
+  it('a policy violation rejects the request, naming the policy and the plan section, and applies nothing', () => {
+    const d = reconcileTenant(tenant({}, { mlps: 3 }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(applies(d.actions)).toEqual([]);
+    expect(d.status.phase).toBe('Rejected');
+    const approved = findCondition(d.status.conditions, TenantConditions.Approved)!;
+    expect(approved).toMatchObject({ status: 'False', reason: Reasons.PolicyViolation });
+    expect(approved.message).toMatch(/^policy tenant-dr-for-mlps3 \(plan §4\.1\.2, §4\.5\.2\): .*MLPS level 3 .*no DR plan/);
+    const wrongCity = reconcileTenant(tenant({}, { node: 'lanzhou-cloud' }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(findCondition(wrongCity.status.conditions, TenantConditions.Approved)?.message).toMatch(/tenant-node-of-own-city/);
+  });
+
+  it('waits (Pending, requeue) when no node has room', () => {
+    const d = reconcileTenant(tenant({}, { quota: { cpu: '90000', memory: '1Gi', storage: '1Gi' } }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(d.status.phase).toBe('Pending');
+    expect(findCondition(d.status.conditions, TenantConditions.Placed)?.reason).toBe(Reasons.NoCapacity);
+    expect(d.requeueAfterMs).toBeGreaterThan(0);
+  });
+
+  it('on deletion removes what it applied from the member, then releases the finalizer', () => {
+    const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const member = asObserved(applies(first.actions).map((a) => a.object));
+    const ready = reconcileTenant(tenant({ status: first.status }), { nodes, allocated: none, memberObjects: member }, ctx);
+    const deleting = tenant({ status: ready.status, metadata: { name: 'tianshui-permits', generation: 2, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() } });
+    const d1 = reconcileTenant(deleting, { nodes, allocated: none, memberObjects: member }, ctx);
+    expect(d1.actions.filter((a) => a.type === 'delete')).toHaveLength(10);
+    expect(d1.actions).not.toContainEqual({ type: 'removeFinalizer' });
+    const d2 = reconcileTenant({ ...deleting, status: d1.status }, { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(d2.actions).toEqual([{ type: 'removeFinalizer' }]);
+  });
+
+  it('removes objects it applied that are no longer wanted (a plane dropped from the spec)', () => {
+    const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const member = asObserved(applies(first.actions).map((a) => a.object));
+    const d = reconcileTenant(tenant({ status: first.status }, { planes: ['plane-1'] }), { nodes, allocated: none, memberObjects: member }, ctx);
+    const deletes = d.actions.filter((a) => a.type === 'delete');
+    expect(deletes).toEqual([{ type: 'delete', node: 'tianshui-cloud', ref: { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', namespace: 'tianshui-permits', name: 'plane-2' } }]);
+  });
+
+  it('keeps a condition\'s transition time while its status does not change', () => {
+    const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const later = { ...ctx, now: new Date(now.getTime() + 60_000) };
+    const again = reconcileTenant(tenant({ status: first.status }), { nodes, allocated: none, memberObjects: new Map() }, later);
+    expect(findCondition(again.status.conditions, TenantConditions.Placed)!.lastTransitionTime).toBe(now.toISOString());
+  });
+});
+
+describe('covers', () => {
+  it('ignores fields the server adds, but not changed or missing ones', () => {
+    expect(covers({ a: 1, b: { c: 2, d: 3 }, e: [1, 2] }, { b: { c: 2 }, e: [1, 2] })).toBe(true);
+    expect(covers({ b: { c: 3 } }, { b: { c: 2 } })).toBe(false);
+    expect(covers({ e: [1, 2, 3] }, { e: [1, 2] })).toBe(false);
+    expect(covers({}, { a: 1 })).toBe(false);
+  });
+});

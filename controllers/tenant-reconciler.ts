@@ -1,0 +1,196 @@
+// The Tenant controller's decisions, as a pure function of the desired Tenant, what is observed
+// (nodes, capacity committed, the tenant's objects on its member cluster) and the clock. A thin
+// runtime (operator/) does the I/O: it applies the actions and writes the status.
+import { evaluateTenantPolicies } from '../policies/tenant-policies.js';
+import type { DesiredResource, K8sObject } from '../stacks/graph/types.js';
+import { DesiredStateError, tenantObjects } from '../stacks/graph/tenant-objects.js';
+import type { Estate } from '../topology/estate.js';
+import type { AddressPlan } from '../topology/ipam/address-plan.js';
+import type { TenantSpec } from '../topology/schema.js';
+import { Reasons, setCondition, TenantConditions, type Condition } from './conditions.js';
+import { place, type NodeView, type Resources } from './placement.js';
+
+export const TENANT_FINALIZER = 'longyun.io/tenant-cleanup';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface TenantResource {
+  metadata: { name: string; generation?: number; deletionTimestamp?: string; finalizers?: string[]; uid?: string };
+  spec: TenantSpec;
+  status?: TenantStatus;
+}
+
+export interface TenantStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  phase?: 'Pending' | 'Rejected' | 'Provisioning' | 'Ready' | 'Deleting';
+  node?: string;
+  appliedObjects?: ObjectRef[];
+}
+
+export type TenantAction =
+  | { type: 'addFinalizer' }
+  | { type: 'removeFinalizer' }
+  | { type: 'apply'; node: string; object: K8sObject }
+  | { type: 'delete'; node: string; ref: ObjectRef }
+  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
+
+export interface TenantObserved {
+  nodes: readonly NodeView[];
+  /** Quota committed on each node by the other tenants. */
+  allocated: ReadonlyMap<string, Resources>;
+  /**
+   * The tenant's objects on its node as last seen (by ref key), or undefined when the member's
+   * cache has not synced yet (then nothing is deleted as stale).
+   */
+  memberObjects: ReadonlyMap<string, K8sObject> | undefined;
+}
+
+export interface TenantContext {
+  estate: Estate;
+  plan: AddressPlan;
+  now: Date;
+}
+
+export interface TenantDecision {
+  actions: TenantAction[];
+  status: TenantStatus;
+  /** Come back later even without a change (e.g. waiting for a node). */
+  requeueAfterMs?: number;
+}
+
+export function refOf(o: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): ObjectRef {
+  return { apiVersion: o.apiVersion, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name };
+}
+
+export function refKey(r: ObjectRef): string {
+  return `${r.apiVersion}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+}
+
+/** True when every field we set in `desired` has the same value in `observed` (extra fields are the server's). */
+export function covers(observed: unknown, desired: unknown): boolean {
+  if (desired === null || typeof desired !== 'object') return observed === desired;
+  if (Array.isArray(desired)) {
+    return Array.isArray(observed) && observed.length === desired.length && desired.every((d, i) => covers(observed[i], d));
+  }
+  if (observed === null || typeof observed !== 'object' || Array.isArray(observed)) return false;
+  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => covers((observed as Record<string, unknown>)[k], v));
+}
+
+/** The objects a tenant wants on its node (the same that `longyun synth` writes for it). */
+export function desiredObjects(ctx: TenantContext, name: string, spec: TenantSpec, node: string): DesiredResource[] {
+  return tenantObjects({ estate: ctx.estate, plan: ctx.plan }, { id: name, ...spec, node });
+}
+
+export function reconcileTenant(tenant: TenantResource, observed: TenantObserved, ctx: TenantContext): TenantDecision {
+  const { now } = ctx;
+  const generation = tenant.metadata.generation;
+  const gen = generation === undefined ? {} : { observedGeneration: generation };
+  let conditions = tenant.status?.conditions ?? [];
+  const set = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string) => {
+    conditions = setCondition(conditions, { type, status, reason, message, ...gen }, now);
+  };
+  const actions: TenantAction[] = [];
+  const applied = tenant.status?.appliedObjects ?? [];
+  const node = tenant.status?.node;
+
+  // Deletion: remove what we applied from the member, then release the finalizer.
+  if (tenant.metadata.deletionTimestamp) {
+    const hasFinalizer = tenant.metadata.finalizers?.includes(TENANT_FINALIZER) ?? false;
+    if (!hasFinalizer) return { actions, status: tenant.status ?? {} };
+    const left = node === undefined ? [] : applied.filter((r) => observed.memberObjects === undefined || observed.memberObjects.has(refKey(r)));
+    // Delete namespaced objects' namespace last: deleting it removes the rest anyway.
+    for (const r of left) if (node) actions.push({ type: 'delete', node, ref: r });
+    set(TenantConditions.Ready, 'False', Reasons.Deleting, left.length ? `removing ${left.length} objects from ${node}` : 'removed from the member cluster');
+    if (left.length === 0) actions.push({ type: 'removeFinalizer' });
+    return { actions, status: { ...tenant.status, ...gen, conditions, phase: 'Deleting', appliedObjects: left }, ...(left.length ? { requeueAfterMs: 1000 } : {}) };
+  }
+  if (!(tenant.metadata.finalizers ?? []).includes(TENANT_FINALIZER)) actions.push({ type: 'addFinalizer' });
+
+  // 1. Policies: an enforce-mode finding rejects the request, naming the policy and why.
+  const request = { id: tenant.metadata.name, ...tenant.spec };
+  const dept = ctx.estate.departmentById.get(tenant.spec.department);
+  const findings = evaluateTenantPolicies(ctx.estate, request, tenant.spec.node);
+  if (!dept) {
+    findings.unshift({ policy: 'tenant-department-known', sections: ['§3.3'], severity: 'error', mode: 'enforce', message: `department "${tenant.spec.department}" is not in the estate` });
+  }
+  const enforced = findings.filter((f) => f.mode === 'enforce');
+  if (enforced.length > 0) {
+    const f = enforced[0]!;
+    const message = `policy ${f.policy} (plan ${f.sections.join(', ')}): ${f.message}`;
+    set(TenantConditions.Approved, 'False', Reasons.PolicyViolation, message);
+    set(TenantConditions.Ready, 'False', Reasons.PolicyViolation, 'rejected by policy');
+    if (tenant.status?.phase !== 'Rejected') actions.push({ type: 'event', eventType: 'Warning', reason: Reasons.PolicyViolation, message });
+    return { actions, status: { ...gen, conditions, phase: 'Rejected', appliedObjects: applied, ...(node ? { node } : {}) } };
+  }
+  set(
+    TenantConditions.Approved,
+    'True',
+    findings.length ? Reasons.AuditFindings : Reasons.PoliciesPassed,
+    findings.length ? findings.map((f) => `${f.policy}: ${f.message}`).join('; ') : 'every policy passed',
+  );
+
+  // 2. Placement: once placed, a tenant stays on its node (its data is there).
+  let chosen = node;
+  if (chosen === undefined) {
+    const p = place(ctx.estate, tenant.spec, observed.nodes, observed.allocated);
+    if (!p.ok) {
+      set(TenantConditions.Placed, 'False', p.reason, p.message);
+      set(TenantConditions.Ready, 'False', Reasons.Waiting, 'waiting for a node with room');
+      return { actions, status: { ...gen, conditions, phase: 'Pending', appliedObjects: applied }, requeueAfterMs: 30_000 };
+    }
+    chosen = p.node;
+    set(TenantConditions.Placed, 'True', p.reason, p.message);
+    actions.push({ type: 'event', eventType: 'Normal', reason: p.reason, message: p.message });
+  } else {
+    set(TenantConditions.Placed, 'True', tenant.spec.node ? Reasons.NodeRequested : Reasons.NodeChosen, `on "${chosen}"`);
+  }
+  const nodeView = observed.nodes.find((n) => n.name === chosen);
+  if (!nodeView?.ready) {
+    set(TenantConditions.Ready, 'False', Reasons.NodeNotReady, `node "${chosen}" is not Ready`);
+    return { actions, status: { ...gen, conditions, phase: 'Provisioning', node: chosen, appliedObjects: applied }, requeueAfterMs: 10_000 };
+  }
+
+  // 3. Provisioning: apply what is missing or drifted; delete what we applied that is no longer wanted.
+  let desired: DesiredResource[];
+  try {
+    desired = desiredObjects(ctx, tenant.metadata.name, tenant.spec, chosen);
+  } catch (e) {
+    if (!(e instanceof DesiredStateError)) throw e;
+    set(TenantConditions.Provisioned, 'False', Reasons.Applying, e.message);
+    set(TenantConditions.Ready, 'False', Reasons.Applying, e.message);
+    return { actions, status: { ...gen, conditions, phase: 'Provisioning', node: chosen, appliedObjects: applied }, requeueAfterMs: 30_000 };
+  }
+  const wanted = new Map(desired.map((d) => [refKey(refOf(d.object)), d.object]));
+  let drifted = 0;
+  let missing = 0;
+  for (const [key, object] of wanted) {
+    const seen = observed.memberObjects?.get(key);
+    if (seen === undefined) {
+      missing++;
+      actions.push({ type: 'apply', node: chosen, object });
+    } else if (!covers(seen, object)) {
+      drifted++;
+      actions.push({ type: 'apply', node: chosen, object });
+    }
+  }
+  if (observed.memberObjects !== undefined) {
+    for (const r of applied) if (!wanted.has(refKey(r)) && observed.memberObjects.has(refKey(r))) actions.push({ type: 'delete', node: chosen, ref: r });
+  }
+  if (drifted > 0) actions.push({ type: 'event', eventType: 'Normal', reason: Reasons.DriftCorrected, message: `restored ${drifted} object${drifted === 1 ? '' : 's'} edited on ${chosen}` });
+  const appliedObjects = [...wanted.values()].map(refOf);
+  const pending = missing + drifted;
+  if (pending > 0 || observed.memberObjects === undefined) {
+    set(TenantConditions.Provisioned, 'False', drifted ? Reasons.DriftCorrected : Reasons.Applying, `applying ${pending} of ${wanted.size} objects on ${chosen}`);
+    set(TenantConditions.Ready, 'False', Reasons.Applying, 'provisioning');
+    return { actions, status: { ...gen, conditions, phase: 'Provisioning', node: chosen, appliedObjects } };
+  }
+  set(TenantConditions.Provisioned, 'True', Reasons.Applied, `${wanted.size} objects on ${chosen}`);
+  set(TenantConditions.Ready, 'True', Reasons.TenantReady, `ready on ${chosen}`);
+  return { actions, status: { ...gen, conditions, phase: 'Ready', node: chosen, appliedObjects } };
+}

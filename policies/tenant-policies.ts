@@ -1,0 +1,79 @@
+// Policies over tenancy requests (the estate's `tenants` and the operator's Tenant objects).
+import type { Estate } from '../topology/estate.js';
+import type { TenantSpec } from '../topology/schema.js';
+import type { PolicyMode, Severity } from './types.js';
+
+export interface TenantRequest extends TenantSpec {
+  /** The tenant's id: the estate entry's id or the Tenant object's name. */
+  id: string;
+}
+
+export interface TenantPolicy {
+  id: string;
+  title: string;
+  sections: readonly string[];
+  severity: Severity;
+  defaultMode: PolicyMode;
+  description: string;
+  /** Messages for what is wrong with the request; `node` is the node it would run on, if known. */
+  check(estate: Estate, tenant: TenantRequest, node: string | undefined): string[];
+}
+
+export interface TenantFinding {
+  policy: string;
+  sections: readonly string[];
+  severity: Severity;
+  mode: PolicyMode;
+  message: string;
+}
+
+export const drForProtectedSystems: TenantPolicy = {
+  id: 'tenant-dr-for-mlps3',
+  title: 'Systems at MLPS level 3 or above have a DR plan with a remote copy',
+  sections: ['§4.1.2', '§4.5.2'],
+  severity: 'error',
+  defaultMode: 'enforce',
+  description:
+    'Non-classified systems protected at MLPS 2.0 level 3 or above back up to the DR centres: a DR plan with an RPO of at most 24 hours that includes the same-city or remote DR centre.',
+  check(_estate, t) {
+    if (t.mlps < 3) return [];
+    if (!t.dr) return [`tenant "${t.id}" is at MLPS level ${t.mlps} but has no DR plan; add dr: { rpoMinutes, rtoMinutes, centres }`];
+    if (t.dr.rpoMinutes > 24 * 60) return [`tenant "${t.id}" is at MLPS level ${t.mlps} but its RPO is ${t.dr.rpoMinutes} minutes; at most 1440 (24 h)`];
+    return [];
+  },
+};
+
+export const nodeOfOwnLevel: TenantPolicy = {
+  id: 'tenant-node-of-own-city',
+  title: 'A department runs on the provincial cloud, its own city\'s node, or an industry cloud',
+  sections: ['§3.3', '§4.1.2'],
+  severity: 'error',
+  defaultMode: 'enforce',
+  description:
+    'Cities build and run their own cloud node; counties use their city\'s (plan §3.3). A municipal or county department\'s tenant is not placed on another city\'s node.',
+  check(estate, t, node) {
+    if (node === undefined) return [];
+    const cloud = estate.cloudById.get(node);
+    if (!cloud || cloud.kind !== 'municipal') return [];
+    const dept = estate.departmentById.get(t.department);
+    if (!dept) return [];
+    const city = estate.ancestorAt(dept.unit, 'municipal');
+    if (!city) return [`tenant "${t.id}" of provincial department "${t.department}" is on municipal node "${node}"; use the provincial cloud or an industry cloud`];
+    if (city.id !== cloud.unit) return [`tenant "${t.id}" of "${t.department}" (${city.id}) is on "${node}", the node of ${cloud.unit}; use ${city.id}'s node`];
+    return [];
+  },
+};
+
+export const TENANT_POLICIES: readonly TenantPolicy[] = [drForProtectedSystems, nodeOfOwnLevel];
+
+/** Evaluates the tenant policies, with the estate's mode overrides (`policies.modes`). */
+export function evaluateTenantPolicies(estate: Estate, tenant: TenantRequest, node: string | undefined): TenantFinding[] {
+  const modes = estate.doc.policies.modes ?? {};
+  const out: TenantFinding[] = [];
+  for (const p of TENANT_POLICIES) {
+    for (const message of p.check(estate, tenant, node)) {
+      out.push({ policy: p.id, sections: p.sections, severity: p.severity, mode: modes[p.id] ?? p.defaultMode, message });
+    }
+  }
+  return out;
+}
