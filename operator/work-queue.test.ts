@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue } from './work-queue.js';
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('WorkQueue', () => {
+  it('coalesces repeated adds of a waiting key into one reconcile', async () => {
+    const seen: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const q = new WorkQueue(
+      async (k) => {
+        seen.push(k);
+        if (k === 'z') await gate;
+      },
+      { concurrency: 1 },
+    );
+    q.add('z'); // occupies the only worker
+    q.add('a');
+    q.add('a');
+    q.add('b');
+    q.add('a');
+    expect(q.stats().depth).toBe(2);
+    open();
+    await q.idle();
+    expect(seen).toEqual(['z', 'a', 'b']);
+  });
+
+  it('never runs one key twice at once; an add during a run runs it once more afterwards', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    let runs = 0;
+    let release!: () => void;
+    const q = new WorkQueue(
+      async () => {
+        running++;
+        runs++;
+        maxRunning = Math.max(maxRunning, running);
+        if (runs === 1) await new Promise<void>((r) => (release = r));
+        running--;
+      },
+      { concurrency: 4 },
+    );
+    q.add('k');
+    await tick();
+    q.add('k');
+    q.add('k');
+    await tick();
+    expect(q.stats().inFlight).toBe(1);
+    release();
+    await q.idle();
+    await tick();
+    await q.idle();
+    expect(maxRunning).toBe(1);
+    expect(runs).toBe(2);
+  });
+
+  it('backs off exponentially per key on failure, and resets after a success', async () => {
+    const delays: number[] = [];
+    let fail = 3;
+    const timers: Array<() => void> = [];
+    const q = new WorkQueue(
+      async () => {
+        if (fail-- > 0) throw new Error('boom');
+      },
+      { baseBackoffMs: 100, setTimer: (fn, ms) => (delays.push(ms), timers.push(fn), timers.length), clearTimer: () => {} },
+    );
+    q.add('x');
+    for (let i = 0; i < 3; i++) {
+      await q.idle();
+      await tick();
+      expect(q.failuresOf('x')).toBe(i + 1);
+      timers.shift()!();
+    }
+    await q.idle();
+    await tick();
+    expect(delays).toEqual([100, 200, 400]);
+    expect(q.failuresOf('x')).toBe(0);
+  });
+
+  it('honours requeue-after', async () => {
+    const delays: number[] = [];
+    const q = new WorkQueue(async () => ({ requeueAfterMs: 5000 }), { setTimer: (_fn, ms) => (delays.push(ms), 1), clearTimer: () => {} });
+    q.add('r');
+    await q.idle();
+    await tick();
+    expect(delays).toEqual([5000]);
+    expect(q.stats().waiting).toBe(1);
+  });
+
+  it('limits the global start rate with a token bucket', async () => {
+    let clock = 0;
+    const starts: number[] = [];
+    const timers: Array<{ fn: () => void; at: number }> = [];
+    const q = new WorkQueue(async () => void starts.push(clock), {
+      ratePerSecond: 10,
+      burst: 2,
+      concurrency: 100,
+      now: () => clock,
+      setTimer: (fn, ms) => (timers.push({ fn, at: clock + ms }), timers.length),
+      clearTimer: () => {},
+    });
+    for (let i = 0; i < 5; i++) q.add(`k${i}`);
+    await tick();
+    expect(starts).toHaveLength(2); // the burst
+    while (timers.length) {
+      const t = timers.shift()!;
+      clock = t.at;
+      t.fn();
+      await tick();
+    }
+    expect(starts).toHaveLength(5);
+    expect(clock).toBeGreaterThanOrEqual(300); // 3 more starts at 10/s
+  });
+
+  it('shutdown waits for what is in flight and takes no more work', async () => {
+    let done = 0;
+    const q = new WorkQueue(async () => {
+      await tick(20);
+      done++;
+    });
+    q.add('a');
+    q.add('b');
+    await tick();
+    await q.shutdown();
+    expect(done).toBe(2);
+    q.add('c');
+    await tick(30);
+    expect(done).toBe(2);
+  });
+});
