@@ -36,7 +36,7 @@ export interface LeaderElectorOptions {
   log?: (message: string) => void;
 }
 
-const micro = (ms: number) => new Date(ms) as unknown as k8s.V1MicroTime;
+const micro = (ms: number) => new k8s.V1MicroTime(ms);
 
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,383 @@
+// The operator runtime: informers on the management cluster (CloudNodes, Tenants), a work queue
+// per controller, the registry of member clusters, leader election, metrics. The decisions are
+// the pure reconcilers in controllers/; this file only reads caches and does their I/O.
+import * as k8s from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import { reconcileCloudNode, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
+import { CloudNodeConditions, isTrue } from '../controllers/conditions.js';
+import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
+import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
+import type { Estate } from '../topology/estate.js';
+import type { AddressPlan } from '../topology/ipam/address-plan.js';
+import { API_VERSION } from './crds.js';
+import { Informer } from './informer.js';
+import { LeaderElector } from './leader-election.js';
+import { MemberCluster } from './member-cluster.js';
+import { OperatorMetrics, startHealthServer } from './metrics.js';
+import { WorkQueue } from './work-queue.js';
+
+export const OPERATOR_NAMESPACE = 'longyun-system';
+
+export interface OperatorOptions {
+  kubeConfig: k8s.KubeConfig;
+  estate: Estate;
+  plan: AddressPlan;
+  namespace?: string;
+  identity?: string;
+  /** 0 picks a free port; undefined serves no HTTP. */
+  metricsPort?: number;
+  leaseDurationSeconds?: number;
+  resyncMs?: number;
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+type CloudNodeObj = CloudNodeResource & k8s.KubernetesObject;
+type TenantObj = TenantResource & k8s.KubernetesObject;
+
+export class Operator {
+  readonly metrics = new OperatorMetrics();
+  readonly members = new Map<string, MemberCluster>();
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly core: k8s.CoreV1Api;
+  private nodeInformer: Informer<CloudNodeObj> | undefined;
+  private tenantInformer: Informer<TenantObj> | undefined;
+  private nodeQueue: WorkQueue | undefined;
+  private tenantQueue: WorkQueue | undefined;
+  private readonly elector: LeaderElector;
+  private server: Server | undefined;
+  private resync: NodeJS.Timeout | undefined;
+  /** Placements decided by this process and not yet seen in a Tenant's status. */
+  private readonly placements = new Map<string, { node: string; resources: Resources }>();
+  private leading = false;
+  readonly namespace: string;
+  readonly identity: string;
+
+  constructor(private readonly opts: OperatorOptions) {
+    this.namespace = opts.namespace ?? OPERATOR_NAMESPACE;
+    this.identity = opts.identity ?? `${hostname()}-${process.pid}`;
+    this.custom = opts.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.core = opts.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.elector = new LeaderElector(opts.kubeConfig, {
+      namespace: this.namespace,
+      name: 'longyun-operator',
+      identity: this.identity,
+      leaseDurationSeconds: opts.leaseDurationSeconds ?? 15,
+      retryPeriodMs: Math.max(500, ((opts.leaseDurationSeconds ?? 15) * 1000) / 5),
+      onStartedLeading: () => void this.startLeading(),
+      onStoppedLeading: () => this.stopLeading(),
+      log: (l) => this.log(l),
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get metricsPort(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(`${new Date().toISOString()} ${this.identity} ${line}`);
+  }
+
+  async start(): Promise<void> {
+    if (this.opts.metricsPort !== undefined) {
+      this.server = await startHealthServer({ port: this.opts.metricsPort, metrics: this.metrics, ready: () => !this.leading || this.synced() });
+    }
+    await this.ensureNamespace();
+    this.elector.start();
+  }
+
+  /** Graceful: stop taking work, finish reconciles in flight, release the lease. */
+  async stop(): Promise<void> {
+    await this.stopLeadingAsync();
+    await this.elector.stop();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  synced(): boolean {
+    return (this.nodeInformer?.hasSynced ?? false) && (this.tenantInformer?.hasSynced ?? false);
+  }
+
+  private async ensureNamespace(): Promise<void> {
+    try {
+      await this.core.createNamespace({ body: { metadata: { name: this.namespace } } });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e;
+    }
+  }
+
+  private async startLeading(): Promise<void> {
+    if (this.leading) return;
+    this.leading = true;
+    this.metrics.leader.set(1);
+    this.log('leading: starting controllers');
+    const concurrency = this.opts.concurrency ?? 8;
+    this.nodeQueue = new WorkQueue((k) => this.reconcileNode(k), { concurrency: 4 });
+    this.tenantQueue = new WorkQueue((k) => this.reconcileTenantKey(k), { concurrency });
+    const enqueueTenant = (t: TenantObj) => this.tenantQueue?.add(t.metadata.name);
+    this.nodeInformer = new Informer<CloudNodeObj>(this.opts.kubeConfig, { apiVersion: API_VERSION, kind: 'CloudNode', plural: 'cloudnodes' }, {
+      onAdd: (n) => this.nodeQueue?.add(n.metadata.name),
+      onUpdate: (n, old) => {
+        if (n.metadata.generation !== old.metadata.generation) this.nodeQueue?.add(n.metadata.name);
+        // A node becoming Ready lets waiting tenants proceed.
+        if (isTrue(n.status?.conditions, CloudNodeConditions.Ready) !== isTrue(old.status?.conditions, CloudNodeConditions.Ready)) {
+          for (const t of this.tenantInformer?.list() ?? []) enqueueTenant(t);
+        }
+      },
+      onDelete: (n) => this.dropMember(n.metadata.name),
+      onError: (e) => this.log(`cloudnodes watch: ${(e as Error).message ?? e}`),
+    });
+    this.tenantInformer = new Informer<TenantObj>(this.opts.kubeConfig, { apiVersion: API_VERSION, kind: 'Tenant', plural: 'tenants' }, {
+      onAdd: enqueueTenant,
+      onUpdate: (t, old) => {
+        // Our own status writes do not need another pass; spec, deletion and finalizers do.
+        if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || JSON.stringify(t.metadata.finalizers) !== JSON.stringify(old.metadata.finalizers)) enqueueTenant(t);
+      },
+      onDelete: (t) => this.placements.delete(t.metadata.name),
+      onError: (e) => this.log(`tenants watch: ${(e as Error).message ?? e}`),
+    });
+    await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
+    // Periodic resync: every key again, so drift is corrected even without an event.
+    this.resync = setInterval(() => {
+      for (const n of this.nodeInformer?.list() ?? []) this.nodeQueue?.add(n.metadata.name);
+      for (const t of this.tenantInformer?.list() ?? []) enqueueTenant(t);
+    }, this.opts.resyncMs ?? 300_000);
+  }
+
+  private stopLeading(): void {
+    void this.stopLeadingAsync();
+  }
+
+  private async stopLeadingAsync(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    this.metrics.leader.set(0);
+    this.log('no longer leading: stopping controllers');
+    if (this.resync) clearInterval(this.resync);
+    this.nodeInformer?.stop();
+    this.tenantInformer?.stop();
+    await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown()]);
+    for (const m of this.members.values()) m.stop();
+    this.members.clear();
+    this.placements.clear();
+  }
+
+  /** Reconciles every known tenant now (used by `resync` benchmarks and tests). */
+  resyncAll(): Promise<void> {
+    for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
+    return this.tenantQueue?.idle() ?? Promise.resolve();
+  }
+
+  private dropMember(name: string): void {
+    this.members.get(name)?.stop();
+    this.members.delete(name);
+    this.metrics.memberUp.remove(name);
+  }
+
+  private async timed<T>(controller: string, fn: () => Promise<T>): Promise<T> {
+    const end = this.metrics.duration.startTimer({ controller });
+    try {
+      const r = await fn();
+      this.metrics.reconciles.inc({ controller, result: 'success' });
+      return r;
+    } catch (e) {
+      this.metrics.reconciles.inc({ controller, result: 'error' });
+      this.log(`${controller} reconcile failed: ${(e as Error).message ?? e}`);
+      throw e;
+    } finally {
+      end();
+      this.metrics.queueDepth.set({ controller: 'tenant' }, this.tenantQueue?.stats().depth ?? 0);
+      this.metrics.queueDepth.set({ controller: 'cloudnode' }, this.nodeQueue?.stats().depth ?? 0);
+    }
+  }
+
+  // ---- CloudNode ------------------------------------------------------------------------------
+
+  private async memberFor(node: CloudNodeObj): Promise<{ member?: MemberCluster; error?: string }> {
+    const ref = node.spec.kubeconfigSecretRef;
+    let secret: k8s.V1Secret;
+    try {
+      secret = await this.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace ?? this.namespace });
+    } catch (e) {
+      return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name}: ${(e as { code?: number }).code === 404 ? 'not found' : (e as Error).message}` };
+    }
+    const data = secret.data?.[ref.key ?? 'kubeconfig'];
+    if (!data) return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name} has no key "${ref.key ?? 'kubeconfig'}"` };
+    const text = Buffer.from(data, 'base64').toString('utf8');
+    const existing = this.members.get(node.metadata.name);
+    if (existing && existing.source === `${node.spec.context ?? ''}\n${text}`) return { member: existing };
+    existing?.stop();
+    try {
+      const member = MemberCluster.fromKubeconfig(node.metadata.name, text, node.spec.context);
+      this.members.set(node.metadata.name, member);
+      return { member };
+    } catch (e) {
+      return { error: `the kubeconfig in secret ${ref.name} does not load: ${(e as Error).message}` };
+    }
+  }
+
+  private allocatedOn(node: string): { resources: Resources; tenants: number } {
+    let resources = ZERO;
+    let tenants = 0;
+    for (const t of this.tenantInformer?.list() ?? []) {
+      const placed = t.status?.node ?? this.placements.get(t.metadata.name)?.node;
+      if (placed !== node) continue;
+      resources = add(resources, quotaResources(t.spec.quota));
+      tenants++;
+    }
+    return { resources, tenants };
+  }
+
+  private async reconcileNode(name: string): Promise<{ requeueAfterMs?: number } | void> {
+    return this.timed('cloudnode', async () => {
+      const node = this.nodeInformer?.cache.get(name);
+      if (!node) return this.dropMember(name);
+      const { member, error } = await this.memberFor(node);
+      let version: { major: string; minor: string; gitVersion: string } | undefined;
+      let reachError: string | undefined;
+      let systemReady = false;
+      if (member) {
+        try {
+          version = await member.version();
+          systemReady = await member.exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'longyun-system' } });
+        } catch (e) {
+          reachError = (e as Error).message ?? String(e);
+        }
+      }
+      this.metrics.memberUp.set({ cluster: name }, version ? 1 : 0);
+      const decision = reconcileCloudNode(
+        node,
+        { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), systemReady, cachesSynced: member?.synced ?? false },
+        this.allocatedOn(name),
+        new Date(),
+      );
+      if (member && version) {
+        for (const o of decision.apply) await member.apply(o);
+        member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
+      }
+      if (decision.event) await this.event(node, decision.event);
+      await this.patchStatus('cloudnodes', name, decision.status);
+      return { requeueAfterMs: decision.requeueAfterMs };
+    });
+  }
+
+  // ---- Tenant ---------------------------------------------------------------------------------
+
+  private nodeViews(): NodeView[] {
+    return (this.nodeInformer?.list() ?? []).map((n) => ({
+      name: n.metadata.name,
+      kind: n.spec.kind,
+      unit: n.spec.unit,
+      ready: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && (this.members.get(n.metadata.name)?.synced ?? false),
+      capacity: capacityResources(n.spec.capacity),
+    }));
+  }
+
+  private committed(except: string): Map<string, Resources> {
+    const out = new Map<string, Resources>();
+    for (const t of this.tenantInformer?.list() ?? []) {
+      if (t.metadata.name === except || t.metadata.deletionTimestamp) continue;
+      const node = t.status?.node ?? this.placements.get(t.metadata.name)?.node;
+      if (!node) continue;
+      out.set(node, add(out.get(node) ?? ZERO, quotaResources(t.spec.quota)));
+    }
+    return out;
+  }
+
+  private async reconcileTenantKey(name: string): Promise<{ requeueAfterMs?: number } | void> {
+    return this.timed('tenant', async () => {
+      const tenant = this.tenantInformer?.cache.get(name);
+      if (!tenant) return;
+      const node = tenant.status?.node ?? this.placements.get(name)?.node;
+      const member = node ? this.members.get(node) : undefined;
+      const memberObjects = node ? member?.tenantObjects(name) : new Map();
+      const withNode: TenantResource = node && !tenant.status?.node ? { ...tenant, status: { ...tenant.status, node } } : tenant;
+      // Reading what is committed and recording our placement happen with no await in between:
+      // two tenants can never both take the last room on a node.
+      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: this.committed(name), memberObjects }, { estate: this.opts.estate, plan: this.opts.plan, now: new Date() });
+      if (decision.status.node && !tenant.metadata.deletionTimestamp) this.placements.set(name, { node: decision.status.node, resources: quotaResources(tenant.spec.quota) });
+      let finalizers = tenant.metadata.finalizers ?? [];
+      for (const a of decision.actions) {
+        switch (a.type) {
+          case 'addFinalizer':
+            finalizers = [...finalizers, TENANT_FINALIZER];
+            await this.patchMeta('tenants', name, { finalizers });
+            break;
+          case 'apply': {
+            const m = this.members.get(a.node);
+            if (!m) throw new Error(`member cluster "${a.node}" is not connected`);
+            await m.apply(a.object);
+            break;
+          }
+          case 'delete': {
+            const m = this.members.get(a.node);
+            if (!m) throw new Error(`member cluster "${a.node}" is not connected`);
+            await m.delete(a.ref);
+            break;
+          }
+          case 'removeFinalizer':
+            await this.patchMeta('tenants', name, { finalizers: finalizers.filter((f) => f !== TENANT_FINALIZER) });
+            this.placements.delete(name);
+            return;
+          case 'event':
+            await this.event(tenant, a);
+            break;
+        }
+      }
+      if (JSON.stringify(decision.status) !== JSON.stringify(tenant.status ?? {})) await this.patchStatus('tenants', name, decision.status);
+      this.countPhases();
+      return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
+    });
+  }
+
+  private countPhases(): void {
+    const counts = new Map<string, number>();
+    for (const t of this.tenantInformer?.list() ?? []) counts.set(t.status?.phase ?? 'Pending', (counts.get(t.status?.phase ?? 'Pending') ?? 0) + 1);
+    this.metrics.tenants.reset();
+    for (const [phase, n] of counts) this.metrics.tenants.set({ phase }, n);
+  }
+
+  // ---- I/O helpers ----------------------------------------------------------------------------
+
+  private async patchStatus(plural: string, name: string, status: TenantStatus | CloudNodeResource['status']): Promise<void> {
+    const [group, version] = API_VERSION.split('/') as [string, string];
+    await this.custom.patchClusterCustomObjectStatus(
+      { group, version, plural, name, body: { status } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  }
+
+  private async patchMeta(plural: string, name: string, metadata: Record<string, unknown>): Promise<void> {
+    const [group, version] = API_VERSION.split('/') as [string, string];
+    await this.custom.patchClusterCustomObject({ group, version, plural, name, body: { metadata } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+  }
+
+  private async event(obj: k8s.KubernetesObject, e: { eventType: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void> {
+    const now = new Date();
+    try {
+      // Events about cluster-scoped objects live in "default", as kubectl describe expects.
+      const namespace = obj.metadata?.namespace ?? 'default';
+      await this.core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${obj.metadata?.name}.`, namespace },
+          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, uid: obj.metadata?.uid, ...(obj.metadata?.namespace ? { namespace } : {}) },
+          reason: e.reason,
+          message: e.message,
+          type: e.eventType,
+          source: { component: 'longyun-operator' },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      });
+    } catch (err) {
+      this.log(`event ${e.reason} for ${obj.metadata?.name}: ${(err as Error).message}`);
+    }
+  }
+}

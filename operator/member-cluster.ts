@@ -1,0 +1,107 @@
+// A member cluster as the operator sees it: a client from its kubeconfig, server-side apply with
+// field manager `longyun`, and informers over the kinds longyun applies for tenants (labelled
+// `longyun.io/tenant`), so that an edit on the member wakes its tenant's reconcile at once.
+import * as k8s from '@kubernetes/client-node';
+import type { ObjectRef } from '../controllers/tenant-reconciler.js';
+import { refKey } from '../controllers/tenant-reconciler.js';
+import { LABELS, type K8sObject } from '../stacks/graph/types.js';
+import { Informer, type ResourceType } from './informer.js';
+import { RestClient } from './rest.js';
+
+export const FIELD_MANAGER = 'longyun';
+
+/** The kinds a tenant's objects come in (stacks/graph/tenant-objects.ts), with their plurals. */
+export const TENANT_KINDS: ReadonlyArray<Omit<ResourceType, 'labelSelector'>> = [
+  { apiVersion: 'v1', kind: 'Namespace', plural: 'namespaces' },
+  { apiVersion: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas' },
+  { apiVersion: 'v1', kind: 'LimitRange', plural: 'limitranges' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', plural: 'roles' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', plural: 'rolebindings' },
+  { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', plural: 'network-attachment-definitions' },
+  { apiVersion: 'velero.io/v1', kind: 'Schedule', plural: 'schedules' },
+];
+
+export class MemberCluster {
+  readonly rest: RestClient;
+  private readonly informers: Informer[] = [];
+  private started = false;
+
+  constructor(
+    readonly name: string,
+    readonly kubeConfig: k8s.KubeConfig,
+    /** The kubeconfig text it was built from, to notice a rotated secret. */
+    readonly source: string,
+  ) {
+    this.rest = new RestClient(kubeConfig);
+  }
+
+  static fromKubeconfig(name: string, text: string, context?: string): MemberCluster {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(text);
+    if (context) kc.setCurrentContext(context);
+    return new MemberCluster(name, kc, `${context ?? ''}\n${text}`);
+  }
+
+  async version(): Promise<{ major: string; minor: string; gitVersion: string }> {
+    const v = await this.kubeConfig.makeApiClient(k8s.VersionApi).getCode();
+    return { major: v.major, minor: v.minor, gitVersion: v.gitVersion };
+  }
+
+  /** Server-side apply, taking ownership of the fields we set (force: we are the only manager). */
+  async apply(object: K8sObject): Promise<void> {
+    await this.rest.apply(object, FIELD_MANAGER, true);
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    await this.rest.delete(ref);
+  }
+
+  async exists(object: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
+    return (await this.rest.get(object)) !== undefined;
+  }
+
+  /** Starts the informers; `onTenantChange` gets the tenant of every object that changes. */
+  start(onTenantChange: (tenant: string) => void, onError?: (e: unknown) => void): void {
+    if (this.started) return;
+    this.started = true;
+    const notify = (o: k8s.KubernetesObject) => {
+      const t = o.metadata?.labels?.[LABELS.tenant];
+      if (t) onTenantChange(t);
+    };
+    for (const kind of TENANT_KINDS) {
+      const inf = new Informer(this.kubeConfig, { ...kind, labelSelector: LABELS.tenant }, {
+        onAdd: notify,
+        onUpdate: notify,
+        onDelete: notify,
+        ...(onError ? { onError } : {}),
+      });
+      this.informers.push(inf);
+      void inf.start();
+    }
+  }
+
+  stop(): void {
+    for (const i of this.informers) i.stop();
+    this.informers.length = 0;
+    this.started = false;
+  }
+
+  get synced(): boolean {
+    return this.started && this.informers.every((i) => i.hasSynced);
+  }
+
+  /** A tenant's objects on this member, by ref key; undefined until every cache has synced. */
+  tenantObjects(tenant: string): Map<string, K8sObject> | undefined {
+    if (!this.synced) return undefined;
+    const out = new Map<string, K8sObject>();
+    for (const inf of this.informers) {
+      for (const o of inf.cache.values()) {
+        if (o.metadata?.labels?.[LABELS.tenant] !== tenant) continue;
+        const obj = o as unknown as K8sObject;
+        out.set(refKey({ apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name }), obj);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,84 @@
+// Shared by the operator's end-to-end tests: a local control plane with the CRDs installed and
+// the members registered as CloudNodes, on real kube-apiservers.
+import * as k8s from '@kubernetes/client-node';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADDON_CRDS } from '../../operator/addon-crds.js';
+import { API_VERSION, CRDS } from '../../operator/crds.js';
+import { down, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
+import { RestClient } from '../../operator/rest.js';
+
+export interface Env {
+  plane: DevControlPlane;
+  stateDir: string;
+  management: k8s.KubeConfig;
+  members: k8s.KubeConfig[];
+  stop(): Promise<void>;
+}
+
+export function kubeConfigOf(file: string): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+/** Server-side apply of plain JSON (the typed client would drop `x-kubernetes-*` keys). */
+export async function applyAll(kc: k8s.KubeConfig, objects: readonly object[]): Promise<void> {
+  const rest = new RestClient(kc);
+  for (const o of objects) await rest.apply(o as Parameters<RestClient['apply']>[0], 'longyun-test');
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Starts `members` member clusters and a management cluster, installs CRDs, and registers the members as CloudNodes named `nodes[i]`. */
+export async function startEnv(nodes: Array<{ name: string; kind: string; unit: string; capacity: { vcpu: number; memoryGiB: number; storageTiB: number } }>): Promise<Env> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'longyun-e2e-'));
+  const plane = await up({ members: nodes.length, stateDir });
+  const management = kubeConfigOf(plane.clusters.find((c) => c.role === 'management')!.kubeconfig);
+  const memberClusters = plane.clusters.filter((c) => c.role === 'member');
+  const members = memberClusters.map((c) => kubeConfigOf(c.kubeconfig));
+  await applyAll(management, CRDS);
+  for (const m of members) await applyAll(m, ADDON_CRDS);
+  // CRDs take a moment to be served.
+  const custom = management.makeApiClient(k8s.CustomObjectsApi);
+  const [group, version] = API_VERSION.split('/') as [string, string];
+  await waitFor('the CRDs to be served', async () => (await custom.listClusterCustomObject({ group, version, plural: 'tenants' })) !== undefined);
+  for (const m of members) {
+    const c = m.makeApiClient(k8s.CustomObjectsApi);
+    await waitFor('the add-on CRDs', async () => (await c.listClusterCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions' })) !== undefined);
+  }
+  const core = management.makeApiClient(k8s.CoreV1Api);
+  try {
+    await core.createNamespace({ body: { metadata: { name: 'longyun-system' } } });
+  } catch {
+    // exists
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    await core.createNamespacedSecret({
+      namespace: 'longyun-system',
+      body: { metadata: { name: `${n.name}-kubeconfig` }, data: { kubeconfig: Buffer.from(readFileSync(memberClusters[i]!.kubeconfig)).toString('base64') } },
+    });
+    await custom.createClusterCustomObject({
+      group,
+      version,
+      plural: 'cloudnodes',
+      body: { apiVersion: API_VERSION, kind: 'CloudNode', metadata: { name: n.name }, spec: { kind: n.kind, unit: n.unit, kubeconfigSecretRef: { name: `${n.name}-kubeconfig`, key: 'kubeconfig' }, capacity: n.capacity } },
+    });
+  }
+  return { plane, stateDir, management, members, stop: async () => void (await down({ stateDir })) };
+}

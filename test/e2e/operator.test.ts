@@ -1,0 +1,135 @@
+// The operator against real kube-apiservers (`longyun dev up`): onboarding, a tenant from request
+// to Ready and back, drift correction, a policy-rejected tenant, and leader failover.
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudNodeConditions, findCondition, Reasons, TenantConditions, type Condition } from '../../controllers/conditions.js';
+import { API_VERSION } from '../../operator/crds.js';
+import { Operator } from '../../operator/manager.js';
+import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
+import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
+import { loadEstate } from '../../topology/load.js';
+import { startEnv, waitFor, type Env } from './operator-helpers.js';
+
+const estate = loadEstate(GANSU_DIR);
+const plan = openAddressPlan(estate);
+const [group, version] = API_VERSION.split('/') as [string, string];
+const NODES = [
+  { name: 'tianshui-cloud', kind: 'municipal', unit: 'tianshui', capacity: { vcpu: 64, memoryGiB: 256, storageTiB: 10 } },
+  { name: 'gansu-provincial', kind: 'provincial', unit: 'gansu', capacity: { vcpu: 512, memoryGiB: 2048, storageTiB: 100 } },
+];
+
+let env: Env;
+let custom: k8s.CustomObjectsApi;
+const operators: Operator[] = [];
+const logs: string[] = [];
+
+function newOperator(identity: string): Operator {
+  const op = new Operator({ kubeConfig: env.management, estate, plan, identity, leaseDurationSeconds: 4, metricsPort: 0, log: (l) => logs.push(l) });
+  operators.push(op);
+  return op;
+}
+
+const getCR = async (plural: string, name: string) =>
+  (await custom.getClusterCustomObject({ group, version, plural, name })) as { status?: { conditions?: Condition[]; phase?: string; node?: string }; metadata: { finalizers?: string[] } };
+
+async function createTenant(name: string, spec: Record<string, unknown>): Promise<void> {
+  await custom.createClusterCustomObject({ group, version, plural: 'tenants', body: { apiVersion: API_VERSION, kind: 'Tenant', metadata: { name }, spec } });
+}
+
+beforeAll(async () => {
+  env = await startEnv(NODES);
+  custom = env.management.makeApiClient(k8s.CustomObjectsApi);
+  await newOperator('op-a').start();
+}, 180_000);
+
+afterAll(async () => {
+  for (const op of operators) await op.stop().catch(() => {});
+  await env?.stop();
+}, 60_000);
+
+describe('operator on real API servers', () => {
+  it('onboards the member clusters: Reachable, Onboarded, Ready, with server version and longyun-system', async () => {
+    for (const n of NODES) {
+      const node = await waitFor(`${n.name} Ready`, async () => {
+        const o = await getCR('cloudnodes', n.name);
+        return findCondition(o.status?.conditions, CloudNodeConditions.Ready)?.status === 'True' ? o : undefined;
+      }, 60_000);
+      expect(findCondition(node.status?.conditions, CloudNodeConditions.Reachable)?.reason).toBe(Reasons.Connected);
+      expect((node.status as { serverVersion?: string }).serverVersion).toMatch(/^v1\.20/);
+    }
+    const ns = await env.members[0]!.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'longyun-system' });
+    expect(ns.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('longyun');
+  }, 90_000);
+
+  it('takes a tenant from request to Ready on its city\'s node, with the objects synth writes', async () => {
+    await createTenant('tianshui-permits', { department: 'tianshui-big-data', quota: { cpu: '16', memory: '64Gi', storage: '1Ti' }, mlps: 2, planes: ['plane-1', 'plane-2'] });
+    const t = await waitFor('tenant Ready', async () => {
+      const o = await getCR('tenants', 'tianshui-permits');
+      return o.status?.phase === 'Ready' ? o : undefined;
+    }, 60_000);
+    expect(t.status?.node).toBe('tianshui-cloud');
+    expect(t.metadata.finalizers).toContain('longyun.io/tenant-cleanup');
+    const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
+    const quota = await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits' });
+    expect(quota.spec?.hard?.['requests.cpu']).toBe('16');
+    expect(quota.metadata?.managedFields?.some((f) => f.manager === 'longyun' && f.operation === 'Apply')).toBe(true);
+    const nads = (await env.members[0]!.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', namespace: 'tianshui-permits', plural: 'network-attachment-definitions' })) as { items: unknown[] };
+    expect(nads.items).toHaveLength(2);
+    // Nothing on the other member.
+    await expect(env.members[1]!.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'tianshui-permits' })).rejects.toMatchObject({ code: 404 });
+  }, 90_000);
+
+  it('restores a quota edited on the member within seconds (it watches what it owns)', async () => {
+    const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
+    const quota = await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits' });
+    quota.spec!.hard!['requests.cpu'] = '999';
+    const edited = Date.now();
+    await core.replaceNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits', body: quota });
+    await waitFor('the quota restored', async () => (await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits' })).spec?.hard?.['requests.cpu'] === '16', 10_000, 50);
+    expect(Date.now() - edited).toBeLessThan(5_000);
+  }, 30_000);
+
+  it('does not provision a tenant that fails an enforce-mode policy, and says which and why', async () => {
+    await createTenant('tianshui-secret-records', { department: 'tianshui-big-data', quota: { cpu: '4', memory: '8Gi', storage: '100Gi' }, mlps: 3, planes: ['plane-1'] });
+    const t = await waitFor('tenant rejected', async () => {
+      const o = await getCR('tenants', 'tianshui-secret-records');
+      return o.status?.phase === 'Rejected' ? o : undefined;
+    });
+    const approved = findCondition(t.status?.conditions, TenantConditions.Approved)!;
+    expect(approved).toMatchObject({ status: 'False', reason: Reasons.PolicyViolation });
+    expect(approved.message).toMatch(/tenant-dr-for-mlps3.*§4\.1\.2/);
+    for (const m of env.members) await expect(m.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'tianshui-secret-records' })).rejects.toMatchObject({ code: 404 });
+  }, 30_000);
+
+  it('on deletion removes what it applied from the member before the Tenant goes', async () => {
+    await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-permits' });
+    await waitFor('the Tenant gone', async () => {
+      try {
+        await getCR('tenants', 'tianshui-permits');
+        return undefined;
+      } catch (e) {
+        return (e as { code?: number }).code === 404;
+      }
+    }, 30_000);
+    const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
+    const ns = await core.readNamespace({ name: 'tianshui-permits' }).catch((e: { code?: number }) => e);
+    // Deleted, or terminating while the namespace controller empties it.
+    expect((ns as { code?: number }).code === 404 || (ns as k8s.V1Namespace).metadata?.deletionTimestamp !== undefined).toBe(true);
+  }, 45_000);
+
+  it('fails over: a second replica waits, and takes over within the lease duration when the leader stops', async () => {
+    const a = operators[0]!;
+    const b = newOperator('op-b');
+    await b.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(a.isLeader).toBe(true);
+    expect(b.isLeader).toBe(false);
+    const stopped = Date.now();
+    await a.stop();
+    await waitFor('op-b leading', async () => b.isLeader, 15_000, 50);
+    expect(Date.now() - stopped).toBeLessThan(4_000 + 2_000);
+    // The new leader reconciles: a new tenant becomes Ready.
+    await createTenant('tianshui-after-failover', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
+    await waitFor('tenant Ready after failover', async () => (await getCR('tenants', 'tianshui-after-failover')).status?.phase === 'Ready', 60_000);
+  }, 90_000);
+});
