@@ -13,12 +13,14 @@ export function buildDesiredState(estate: Estate, plan: AddressPlan): DesiredSta
     list.push(t);
     byNode.set(t.node, list);
   }
+  // One memo for every tenant (address lookups, shared specs): the plan does not change during the build.
+  const ctx = { estate, plan, memo: new Map<string, unknown>() };
   const nodes: NodeGraph[] = estate.doc.clouds.map((cloud) => {
     const tenants = [...(byNode.get(cloud.id) ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const resources: DesiredResource[] = [];
     const dcRoles = new Set<string>();
     for (const t of tenants) {
-      resources.push(...tenantObjects({ estate, plan }, t));
+      resources.push(...tenantObjects(ctx, t));
       for (const role of t.dr?.centres ?? []) dcRoles.add(role);
     }
     for (const dc of estate.doc.datacentres.filter((d) => dcRoles.has(d.role))) {

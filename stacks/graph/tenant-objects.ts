@@ -31,6 +31,64 @@ export const tenantResourceId = (tenant: string, what: string): string => `tenan
 export interface TenantContext {
   estate: Estate;
   plan: AddressPlan;
+  /**
+   * Address lookups already made (plane CIDRs, node ranges), shared by the tenants of one build
+   * (buildDesiredState passes one); only while the plan does not change. Optional.
+   */
+  memo?: Map<string, unknown>;
+}
+
+/** `compute()`, remembered under `key` in the context's memo when it has one. */
+function memoized<T>(ctx: TenantContext, key: string, compute: () => T): T {
+  if (!ctx.memo) return compute();
+  let v = ctx.memo.get(key) as T | undefined;
+  if (v === undefined) ctx.memo.set(key, (v = compute()));
+  return v;
+}
+
+/** Freezes an object and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+// Parts of the objects that are the same for every tenant. The objects of all tenants share them
+// (a large estate has thousands of tenants): they are frozen, so that changing one tenant's
+// objects cannot change another's. The renderers copy a shared part once per stack.
+const POLICY_TYPES = ['Ingress', 'Egress'];
+const LIMIT_DEFAULT = deepFreeze({ cpu: '1', memory: '2Gi' });
+const LIMIT_DEFAULT_REQUEST = deepFreeze({ cpu: '250m', memory: '512Mi' });
+const DENY_SPEC = deepFreeze({ podSelector: {}, policyTypes: [...POLICY_TYPES] });
+const ALLOW_TENANT_SPEC = deepFreeze({
+  podSelector: {},
+  policyTypes: [...POLICY_TYPES],
+  ingress: [{ from: [{ podSelector: {} }] }],
+  egress: [
+    { to: [{ podSelector: {} }] },
+    {
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    },
+  ],
+});
+const OPS_RULES = deepFreeze([
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: [''], resources: ['events', 'resourcequotas', 'limitranges'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
+]);
+
+/** The spec of the policy that lets a tenant reach these CIDRs (shared, frozen, in one build). */
+function allowPlanesSpec(cidrs: readonly string[]) {
+  const peers = cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+  return deepFreeze({ podSelector: {}, policyTypes: [...POLICY_TYPES], ingress: [{ from: peers }], egress: [{ to: peers }] });
 }
 
 function labelsOf(ctx: TenantContext, tenant: Tenant): Record<string, string> {
@@ -99,8 +157,8 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
       limits: [
         {
           type: 'Container',
-          default: { cpu: '1', memory: '2Gi' },
-          defaultRequest: { cpu: '250m', memory: '512Mi' },
+          default: LIMIT_DEFAULT,
+          defaultRequest: LIMIT_DEFAULT_REQUEST,
           max: { cpu: tenant.quota.cpu, memory: tenant.quota.memory },
         },
         { type: 'PersistentVolumeClaim', max: { storage: tenant.quota.storage } },
@@ -111,36 +169,21 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: meta('longyun-default-deny'),
-    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    spec: DENY_SPEC,
   });
   add('allow_tenant', {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: meta('longyun-allow-tenant'),
-    spec: {
-      podSelector: {},
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [{ from: [{ podSelector: {} }] }],
-      egress: [
-        { to: [{ podSelector: {} }] },
-        {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-          ports: [
-            { port: '53', protocol: 'UDP' },
-            { port: '53', protocol: 'TCP' },
-          ],
-        },
-      ],
-    },
+    spec: ALLOW_TENANT_SPEC,
   });
-  const cidrs = tenant.planes.flatMap((p) => planeCidrs(ctx.plan, ctx.estate, p));
+  const cidrs = tenant.planes.flatMap((p) => memoized(ctx, `plane\0${p}`, () => planeCidrs(ctx.plan, ctx.estate, p)));
   if (cidrs.length > 0) {
-    const peers = cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     add('allow_planes', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: meta('longyun-allow-planes'),
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{ from: peers }], egress: [{ to: peers }] },
+      spec: memoized(ctx, `allow-planes\0${cidrs.join(' ')}`, () => allowPlanesSpec(cidrs)),
     });
   }
 
@@ -151,13 +194,7 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: meta(OPS_ROLE),
-    rules: [
-      { apiGroups: [''], resources: ['pods', 'pods/log', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-      { apiGroups: [''], resources: ['events', 'resourcequotas', 'limitranges'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
-    ],
+    rules: OPS_RULES,
   });
   add('ops_binding', {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -168,7 +205,7 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
   });
 
   for (const planeId of tenant.planes) {
-    const ranges = nodeRanges(ctx.plan, tenant.node, planeId);
+    const ranges = memoized(ctx, `node\0${tenant.node}\0${planeId}`, () => nodeRanges(ctx.plan, tenant.node, planeId));
     if (ranges.length === 0) {
       throw new DesiredStateError(`tenant "${tenant.id}": node "${tenant.node}" has no address range on ${planeId}; run "longyun ipam allocate"`);
     }

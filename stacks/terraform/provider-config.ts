@@ -45,7 +45,7 @@ export function toProviderResource(o: K8sObject): ProviderResource {
     case 'v1/LimitRange':
       return { type: 'kubernetes_limit_range_v1', config: { metadata: metadata(o), spec: { limit: spec.limits } } };
     case 'networking.k8s.io/v1/NetworkPolicy':
-      return { type: 'kubernetes_network_policy_v1', config: { metadata: metadata(o), spec } };
+      return { type: 'kubernetes_network_policy_v1', config: { metadata: metadata(o), spec: networkPolicySpec(spec) } };
     case 'rbac.authorization.k8s.io/v1/Role':
       return { type: 'kubernetes_role_v1', config: { metadata: metadata(o), rule: o.rules } };
     case 'rbac.authorization.k8s.io/v1/RoleBinding':
@@ -53,4 +53,16 @@ export function toProviderResource(o: K8sObject): ProviderResource {
     default:
       return { type: 'kubernetes_manifest', config: { manifest: o } };
   }
+}
+
+/** The provider types a NetworkPolicy port as a string (a number or a port name). */
+function networkPolicySpec(spec: Obj): Obj {
+  const fixPorts = (rules: unknown) =>
+    Array.isArray(rules)
+      ? rules.map((r: Obj) => (Array.isArray(r.ports) ? { ...r, ports: r.ports.map((p: Obj) => (p.port === undefined ? p : { ...p, port: String(p.port) })) } : r))
+      : rules;
+  const out: Obj = { ...spec };
+  if (spec.ingress !== undefined) out.ingress = fixPorts(spec.ingress);
+  if (spec.egress !== undefined) out.egress = fixPorts(spec.egress);
+  return out;
 }

@@ -17,7 +17,16 @@ export interface StackOptions {
   backend?: BackendConfig;
 }
 
-const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const snakeCache = new Map<string, string>();
+/** camelCase → snake_case; memoized (a stack converts the same few dozen names thousands of times). */
+const snake = (k: string): string => {
+  let s = snakeCache.get(k);
+  if (s === undefined) {
+    s = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (snakeCache.size < 10_000) snakeCache.set(k, s);
+  }
+  return s;
+};
 
 /** Provider properties → Terraform JSON attributes: snake_case names, map keys untouched. */
 export function toTerraformAttributes(value: unknown, keepKeys = false): unknown {
@@ -42,6 +51,140 @@ export function sortKeys(value: unknown): unknown {
   return out;
 }
 
+// The renderer's copy: `sortKeys(toTerraformAttributes(config))` in one pass instead of two
+// deep copies, with the same result key for key and in the same order. What the graph shares
+// between objects (a tenant's labels; the frozen parts common to every tenant) is copied once per
+// stack and shared in the result, which is read-only data: JSON.stringify writes shared objects
+// out in full, so the text is the same.
+
+/** Copies already made in one stackJson call, by source object. */
+interface Memo {
+  /** copyAttributes(v, false) of frozen values. */
+  attrs: Map<object, unknown>;
+  /** copyAttributes(v, true): the values of map attributes (labels, …), frozen or not. */
+  maps: Map<object, unknown>;
+  /** copyRaw of frozen values and of map-valued keys inside verbatim values (a manifest's labels). */
+  raw: Map<object, unknown>;
+}
+
+// Scratch lists for sortedObject, one pair per nesting depth, reused so that copying an object
+// allocates only the copy.
+const scratchKeys: string[][] = [];
+const scratchValues: unknown[][] = [];
+let depth = 0;
+
+/**
+ * An object with the first `n` keys and values of the scratch lists, keys sorted as `sortKeys`
+ * sorts them (`Object.keys(o).sort()`); for a key given twice, the last value wins, as with
+ * repeated assignment. Clears the values it used.
+ */
+function sortedObject(keys: string[], values: unknown[], n: number): Record<string, unknown> {
+  // Insertion sort (objects here have a handful of keys); stable, so the last of equal keys stays last.
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    if (!(keys[i - 1]! > k)) continue;
+    const v = values[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      values[j + 1] = values[j];
+      j--;
+    }
+    keys[j + 1] = k;
+    values[j + 1] = v;
+  }
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    if (i + 1 === n || keys[i + 1] !== keys[i]) out[keys[i]!] = values[i];
+    values[i] = undefined;
+  }
+  return out;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** `sortKeys(value)`; `mapValued`: the value of a map attribute (memoized). */
+function copyRaw(value: unknown, memo: Memo, mapValued: boolean): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const remember = mapValued || Object.isFrozen(value);
+  if (remember) {
+    const done = memo.raw.get(value);
+    if (done !== undefined) return done;
+  }
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) if (i in value) out[i] = copyRaw(value[i], memo, false);
+    if (remember) memo.raw.set(value, out);
+    return out;
+  }
+  const src = value as Record<string, unknown>;
+  const d = depth++;
+  const keys = (scratchKeys[d] ??= []);
+  const values = (scratchValues[d] ??= []);
+  let n = 0;
+  try {
+    // for…in with an own-property check visits what Object.keys lists, in the same order.
+    for (const k in src) {
+      if (!hasOwn.call(src, k)) continue;
+      keys[n] = k;
+      values[n++] = copyRaw(src[k], memo, MAP_ATTRIBUTES.has(k));
+    }
+    const out = sortedObject(keys, values, n);
+    if (remember) memo.raw.set(value, out);
+    return out;
+  } finally {
+    depth = d;
+  }
+}
+
+/**
+ * `sortKeys(toTerraformAttributes(value, keepKeys))`. `firstKey`, when given, is a key and value
+ * put before the object's own (the `//` metadata of a resource body, overridden by an own `//`).
+ */
+function copyAttributes(value: unknown, keepKeys: boolean, memo: Memo, firstKey?: string, firstValue?: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  // The copy of an object depends on keepKeys (and on firstKey: never remembered).
+  const cache = firstKey !== undefined ? undefined : keepKeys ? memo.maps : Object.isFrozen(value) ? memo.attrs : undefined;
+  if (cache) {
+    const done = cache.get(value);
+    if (done !== undefined) return done;
+  }
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) if (i in value) out[i] = copyAttributes(value[i], false, memo);
+    if (cache) cache.set(value, out);
+    return out;
+  }
+  const src = value as Record<string, unknown>;
+  const d = depth++;
+  const keys = (scratchKeys[d] ??= []);
+  const values = (scratchValues[d] ??= []);
+  let n = 0;
+  try {
+    if (firstKey !== undefined) {
+      keys[n] = firstKey;
+      values[n++] = firstValue;
+    }
+    for (const k in src) {
+      if (!hasOwn.call(src, k)) continue;
+      const v = src[k];
+      if (v === undefined) continue;
+      if (keepKeys || k === 'manifest') {
+        keys[n] = k;
+        values[n++] = copyRaw(v, memo, false);
+      } else {
+        keys[n] = snake(k);
+        values[n++] = copyAttributes(v, MAP_ATTRIBUTES.has(k), memo);
+      }
+    }
+    const out = sortedObject(keys, values, n);
+    if (cache) cache.set(value, out);
+    return out;
+  } finally {
+    depth = d;
+  }
+}
+
 export function backendBlock(node: string, backend: BackendConfig = { type: 'local' }): Record<string, unknown> {
   if (backend.type === 'local') return { local: { path: backend.path ?? `terraform.${node}.tfstate` } };
   return { [backend.type]: Object.fromEntries(Object.entries(backend.config).map(([k, v]) => [snake(k), v])) };
@@ -54,18 +197,34 @@ export const VARIABLES = {
 
 export function stackJson(graph: NodeGraph, options: StackOptions = {}): Record<string, unknown> {
   const backend = options.backend ?? { type: 'local' };
-  const resource: Record<string, Record<string, unknown>> = {};
+  // Each resource body is made sorted in one copy (copyAttributes), and the resource
+  // block is not copied again by a sortKeys of the whole stack: the same JSON as
+  // sortKeys({ ..., resource: { [type]: { [id]: { '//': …, ...toTerraformAttributes(config) } } } }).
+  const resource = new Map<string, Map<string, unknown>>();
+  const memo: Memo = { attrs: new Map(), maps: new Map(), raw: new Map() };
   for (const r of graph.resources) {
     const { type, config } = toProviderResource(r.object);
-    const byType = (resource[type] ??= {});
-    if (byType[r.id] !== undefined) throw new Error(`internal: duplicate resource id ${type}.${r.id} in stack ${graph.node}`);
-    byType[r.id] = { '//': { metadata: { path: `${graph.node}/${r.id}`, uniqueId: r.id } }, ...(toTerraformAttributes(config) as object) };
+    let byType = resource.get(type);
+    if (!byType) resource.set(type, (byType = new Map()));
+    if (byType.has(r.id)) throw new Error(`internal: duplicate resource id ${type}.${r.id} in stack ${graph.node}`);
+    // { '//': …, ...toTerraformAttributes(config) }, sorted.
+    byType.set(r.id, copyAttributes(config, false, memo, '//', { metadata: { path: `${graph.node}/${r.id}`, uniqueId: r.id } }));
   }
-  return sortKeys({
+  const rest = sortKeys({
     '//': { metadata: { backend: backend.type, stackName: graph.node, version: CDKTF_VERSION }, outputs: {} },
     provider: { kubernetes: [{ config_context: '${var.kubeconfig_context}', config_path: '${var.kubeconfig_path}' }] },
-    ...(graph.resources.length > 0 ? { resource } : {}),
     terraform: { backend: backendBlock(graph.node, backend), required_providers: { kubernetes: KUBERNETES_PROVIDER } },
     variable: VARIABLES,
   }) as Record<string, unknown>;
+  if (graph.resources.length === 0) return rest;
+  const sortedResource: Record<string, unknown> = {};
+  for (const type of [...resource.keys()].sort()) {
+    const byType = resource.get(type)!;
+    const ids: Record<string, unknown> = {};
+    for (const id of [...byType.keys()].sort()) ids[id] = byType.get(id);
+    sortedResource[type] = ids;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of [...Object.keys(rest), 'resource'].sort()) out[k] = k === 'resource' ? sortedResource : rest[k];
+  return out;
 }
