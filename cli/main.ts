@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // longyun (陇云): the command line. Commands load their modules lazily so that `--help` is fast.
 import { Command, Option } from 'commander';
+import { registerDevCommands } from './commands/dev.js';
 import { action, defaultEstateDir } from './common.js';
 
 // A closed pipe (`longyun ipam export | head`) is not an error.
@@ -119,6 +120,93 @@ Examples:
   $ longyun diff --against build/stacks -o json | jq '.summary'`,
   )
   .action(action(async (opts) => (await import('./commands/stacks.js')).diffCommand(opts)));
+
+const clusterOptions = (cmd: Command) =>
+  cmd
+    .option('--kubeconfig <file>', 'the management cluster\'s kubeconfig (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context');
+const waitOptions = (cmd: Command) => cmd.option('--wait', 'wait until done, showing progress').option('--timeout <seconds>', 'how long --wait waits', '120');
+
+const operator = program.command('operator').description('the Kubernetes operator: reconciles CloudNodes and Tenants across the member clusters');
+clusterOptions(
+  operator
+    .command('run')
+    .description('run the operator (leader election: several replicas, one reconciles)')
+    .addOption(estateOption())
+    .option('--in-cluster', 'use the pod\'s service account')
+    .option('--namespace <ns>', 'the operator\'s namespace (lease, kubeconfig secrets)', 'longyun-system')
+    .option('--metrics-port <port>', '/metrics, /healthz and /readyz (0 picks a free port)', '8080')
+    .option('--lease-duration <seconds>', 'leader lease duration', '15')
+    .option('--identity <id>', 'this replica\'s identity (default: host and pid)'),
+)
+  .addHelpText('after', '\nExamples:\n  $ longyun operator run --kubeconfig ~/.local/state/longyun/dev/management.kubeconfig\n  $ longyun operator run --in-cluster')
+  .action(action(async (opts) => (await import('./commands/operator.js')).operatorRun(opts)));
+operator
+  .command('manifests')
+  .description('print what deploys the operator: CRDs, least-privilege RBAC, a 2-replica Deployment, a metrics Service')
+  .option('--image <image>', 'the operator image (built from operator/Dockerfile)')
+  .option('--namespace <ns>', 'namespace', 'longyun-system')
+  .option('--replicas <n>', 'replicas', '2')
+  .addHelpText('after', '\nExamples:\n  $ longyun operator manifests | kubectl apply -f -\n  $ longyun operator manifests --image registry.example/longyun:0.1.0 > operator.yaml')
+  .action(action(async (opts) => (await import('./commands/operator.js')).operatorManifests(opts)));
+
+const node = program.command('node').description('cloud nodes: member clusters of the 1+15+N cloud (municipal ops onboard theirs)');
+waitOptions(
+  clusterOptions(
+    node
+      .command('onboard')
+      .description('register a member cluster as a cloud node; the operator reaches it, checks it and onboards it')
+      .requiredOption('--member-kubeconfig <file>', 'the member cluster\'s kubeconfig (stored as a Secret, never printed)')
+      .option('--member-context <name>', 'context in the member kubeconfig')
+      .requiredOption('--unit <unit>', 'the unit hosting it, e.g. tianshui')
+      .addOption(new Option('--kind <kind>', 'node kind').choices(['provincial', 'municipal', 'industry']).default('municipal'))
+      .option('--name <cloud>', 'the estate cloud id (default: the estate\'s cloud of that unit and kind)')
+      .addOption(estateOption())
+      .addOption(outputOption()),
+  ),
+)
+  .addHelpText('after', '\nExamples:\n  $ longyun node onboard --member-kubeconfig tianshui.kubeconfig --unit tianshui --kind municipal --wait')
+  .action(action(async (opts) => (await import('./commands/tenants.js')).nodeOnboard(opts)));
+clusterOptions(node.command('list').description('list the cloud nodes').addOption(outputOption()))
+  .addHelpText('after', '\nExamples:\n  $ longyun node list -o json')
+  .action(action(async (opts) => (await import('./commands/tenants.js')).nodeList(opts)));
+clusterOptions(node.command('get').description('show a cloud node and its conditions').argument('<name>', 'cloud node').addOption(outputOption()))
+  .addHelpText('after', '\nExamples:\n  $ longyun node get tianshui-cloud')
+  .action(action(async (name, opts) => (await import('./commands/tenants.js')).nodeGet(name, opts)));
+
+const tenant = program.command('tenant').description('tenants: departments\' cloud tenancy (quota, MLPS level, planes, DR plan)');
+waitOptions(
+  clusterOptions(
+    tenant
+      .command('request')
+      .description('request a tenancy; policies are checked, a node with room is chosen, and its objects are applied there')
+      .requiredOption('--department <id>', 'the requesting department (estate id)')
+      .requiredOption('--cpu <quantity>', 'CPU quota, e.g. 32')
+      .requiredOption('--memory <quantity>', 'memory quota, e.g. 128Gi')
+      .requiredOption('--storage <quantity>', 'storage quota, e.g. 2Ti')
+      .requiredOption('--mlps <level>', 'MLPS 2.0 protection level, 1 to 5')
+      .option('--node <cloud>', 'a specific cloud node (default: placed by the operator)')
+      .option('--planes <list>', 'extranet planes it may reach', 'plane-1,plane-2')
+      .option('--name <name>', 'the tenant\'s name (default: the department id)')
+      .option('--rpo <minutes>', 'DR plan: recovery point objective')
+      .option('--rto <minutes>', 'DR plan: recovery time objective')
+      .option('--dr-centres <list>', 'DR plan: centres holding backups', 'same-city-dr,remote-dr')
+      .addOption(outputOption()),
+  ),
+)
+  .addHelpText('after', '\nExit codes: 0 requested (or Ready with --wait) · 3 rejected by a policy (with --wait) · 1 error\n\nExamples:\n  $ longyun tenant request --department gansu-health --cpu 32 --memory 128Gi --storage 2Ti --mlps 3 --rpo 15 --wait')
+  .action(action(async (opts) => (await import('./commands/tenants.js')).tenantRequest(opts)));
+clusterOptions(tenant.command('list').description('list tenants').addOption(outputOption()))
+  .addHelpText('after', '\nExamples:\n  $ longyun tenant list')
+  .action(action(async (opts) => (await import('./commands/tenants.js')).tenantList(opts)));
+clusterOptions(tenant.command('get').description('show a tenant and its conditions').argument('<name>', 'tenant').addOption(outputOption()))
+  .addHelpText('after', '\nExamples:\n  $ longyun tenant get health-records -o json')
+  .action(action(async (name, opts) => (await import('./commands/tenants.js')).tenantGet(name, opts)));
+waitOptions(clusterOptions(tenant.command('delete').description('delete a tenant; its objects are removed from its node first').argument('<name>', 'tenant')))
+  .addHelpText('after', '\nExamples:\n  $ longyun tenant delete health-records --wait')
+  .action(action(async (name, opts) => (await import('./commands/tenants.js')).tenantDelete(name, opts)));
+
+registerDevCommands(program);
 
 const policy = program.command('policy').description('policy-as-code over the estate, each policy citing the plan section it enforces');
 policy

@@ -107,7 +107,9 @@ export class Operator {
     try {
       await this.core.createNamespace({ body: { metadata: { name: this.namespace } } });
     } catch (e) {
-      if ((e as { code?: number }).code !== 409) throw e;
+      // 409: it exists; 403: deployed with least privilege, where the manifests create it.
+      const code = (e as { code?: number }).code;
+      if (code !== 409 && code !== 403) throw e;
     }
   }
 

@@ -10,9 +10,9 @@
 #
 # Cache:  ${LONGYUN_CACHE:-$HOME/.cache/longyun}/k8s/1.20.2/bin/  (+ manifest.json beside bin/)
 # Needs:  Debian's archive (read through apt with a private, temporary configuration: the system's
-#         apt sources, lists and caches are never changed), bash, make, tar, dpkg-deb; about
-#         3 GB of free disk while building (the build tree is deleted afterwards) and ~5 minutes
-#         on 2 cores. No root needed: nothing is installed system-wide. With the cache complete it
+#         apt sources, lists and caches are never changed), bash, make, tar, dpkg-deb, patch; about
+#         3 GB of free disk while building (the build tree is deleted afterwards) and 8–10 minutes
+#         on 2 idle cores. No root needed: nothing is installed system-wide. With the cache complete it
 #         returns in well under a second and touches nothing.
 #
 # Environment:
@@ -24,6 +24,7 @@ set -euo pipefail
 K8S_VERSION=1.20.2
 K8S_SOURCE_VERSION='1.20.5+really1.20.2-1.1+deb12u1'
 GO_SERIES=1.23
+HOME=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
 CACHE_ROOT=${LONGYUN_CACHE:-${HOME:?HOME is not set}/.cache/longyun}
 VERSION_DIR="$CACHE_ROOT/k8s/$K8S_VERSION"
 BIN="$VERSION_DIR/bin"
@@ -78,21 +79,27 @@ if [[ -n "$free_kb" && "$free_kb" -lt 3500000 ]]; then
 fi
 
 BUILD=$(mktemp -d "$VERSION_DIR/build.XXXXXX")
-cleanup() {
-  local rc=$?
+remove_build_tree() {
+  [[ -d "$BUILD" ]] || return 0
   if [[ "${LONGYUN_KEEP_BUILD:-}" == 1 ]]; then
     log "keeping the build tree $BUILD (LONGYUN_KEEP_BUILD=1)"
-  else
-    # Go's module cache is read-only; make it writable so that rm can delete it.
-    chmod -R u+w "$BUILD" 2>/dev/null || true
-    rm -rf "$BUILD"
+    return 0
   fi
+  # Go's module and build caches are partly read-only; make them writable so that rm can delete them.
+  chmod -R u+w "$BUILD" 2>/dev/null || true
+  rm -rf "$BUILD"
+}
+cleanup() {
+  local rc=$?
+  remove_build_tree
   if [[ $rc != 0 ]]; then
     printf 'build.sh: error: the build failed (exit %s); see the messages above%s\n' "$rc" \
       "$([[ -f "$VERSION_DIR/build.log" ]] && echo " and $VERSION_DIR/build.log")" >&2
   fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
 # A private apt configuration: Debian's bookworm (deb + deb-src) and bookworm-backports, from the
@@ -219,7 +226,7 @@ EOF
 fi
 
 # ---------------------------------------------------------------------------------------------
-log "building kube-apiserver and kube-controller-manager $K8S_VERSION with Go $("$GOROOT/bin/go" version | awk '{print $3}') (about 5 minutes on 2 cores)"
+log "building kube-apiserver and kube-controller-manager $K8S_VERSION with Go $("$GOROOT/bin/go" version | awk '{print $3}') (8–10 minutes on 2 idle cores, longer on a busy machine)"
 BUILD_LOG="$VERSION_DIR/build.log"
 (
   cd "$TREE"
@@ -230,17 +237,17 @@ BUILD_LOG="$VERSION_DIR/build.log"
   make WHAT='cmd/kube-apiserver cmd/kube-controller-manager'
 ) >"$BUILD_LOG" 2>&1 &
 make_pid=$!
-# Progress: Kubernetes' own "+++" lines, and a heartbeat every 30 s.
-shown=0; ticks=0
+# Progress: Kubernetes' own "+++" lines with the targets listed under them, and a heartbeat.
+seen=0; quiet=0
 while kill -0 "$make_pid" 2>/dev/null; do
-  sleep 2; ticks=$((ticks + 1))
-  lines=$(grep -c '^+++' "$BUILD_LOG" 2>/dev/null || true)
-  if [[ "${lines:-0}" -gt $shown ]]; then
-    grep '^+++' "$BUILD_LOG" | tail -n "+$((shown + 1))" | while IFS= read -r l; do log "  make: ${l#+++ }"; done
-    shown=$lines
-  elif (( ticks % 15 == 0 )); then
-    log "  still building…"
+  sleep 2; quiet=$((quiet + 2))
+  total=$(wc -l <"$BUILD_LOG")
+  if (( total > seen )); then
+    while IFS= read -r l; do log "  make: $l"; quiet=0; done < <(sed -n "$((seen + 1)),${total}p" "$BUILD_LOG" |
+      awk '/^\+\+\+ / { sub(/^\+\+\+ \[[^]]*\] /, ""); print; next } /^    [^ ]/ { sub(/^ +/, "  "); print }')
+    seen=$total
   fi
+  if (( quiet >= 30 )); then log "  still building…"; quiet=0; fi
 done
 if ! wait "$make_pid"; then
   printf '%s\n' '--- last lines of the build log ---' >&2
@@ -292,5 +299,8 @@ cat >"$MANIFEST.tmp" <<EOF
 EOF
 mv "$MANIFEST.tmp" "$MANIFEST"
 
+log "removing the build tree"
+remove_build_tree
+
 log "done: $apiserver_version, $etcd_version, kubectl: ${kubectl_path:-none} ($kubectl_source)"
-log "cached in $BIN ($(du -sh "$BIN" | cut -f1)); the build tree is removed"
+log "cached in $BIN ($(du -sh "$BIN" | cut -f1)) in $(($(date +%s) - START)) s"

@@ -1,0 +1,206 @@
+// `longyun tenant request|list|get|delete` and `longyun node onboard|list|get`: thin commands over
+// the management cluster's Tenant and CloudNode objects.
+import { readFileSync } from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
+import { findCondition, type Condition } from '../../controllers/conditions.js';
+import { API_VERSION } from '../../operator/crds.js';
+import { OPERATOR_NAMESPACE } from '../../operator/manager.js';
+import { LongyunError } from '../../topology/errors.js';
+import { loadEstate } from '../../topology/load.js';
+import { CloudNodeSpec, TenantSpec, type CloudKind } from '../../topology/schema.js';
+import { validate } from '../../topology/validate.js';
+import { EXIT, UsageError } from '../common.js';
+import { printJson } from '../render.js';
+import { call, crPath, managementConfig, RestClient, type ClusterOptions } from './cluster-client.js';
+
+type Output = 'table' | 'json';
+interface Obj {
+  metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string };
+  spec: Record<string, unknown>;
+  status?: { conditions?: Condition[]; phase?: string; node?: string; serverVersion?: string; tenants?: number; allocated?: Record<string, string>; allocatable?: Record<string, string> };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
+}
+
+const ready = (o: Obj) => findCondition(o.status?.conditions, 'Ready')?.status ?? 'Unknown';
+
+async function waitUntil(rest: RestClient, plural: string, name: string, done: (o: Obj) => string | undefined, timeoutS: number, progress: boolean): Promise<Obj> {
+  const deadline = Date.now() + timeoutS * 1000;
+  let last = '';
+  for (;;) {
+    const o = await call(`${plural}/${name}`, () => rest.request<Obj>('GET', crPath(plural, name)));
+    const verdict = done(o);
+    const line = (o.status?.conditions ?? []).map((c) => `${c.type}=${c.status}${c.status !== 'True' ? ` (${c.reason})` : ''}`).join(' ');
+    if (progress && line !== last) process.stderr.write(`  ${name}: ${line || 'waiting for the operator'}\n`);
+    last = line;
+    if (verdict !== undefined) return o;
+    if (Date.now() > deadline) throw new LongyunError(`${plural}/${name}: not done after ${timeoutS} s; last: ${line || 'no status (is "longyun operator run" running?)'}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+// ---- tenants ----------------------------------------------------------------------------------
+
+export interface TenantRequestOptions extends ClusterOptions {
+  department: string;
+  cpu: string;
+  memory: string;
+  storage: string;
+  mlps: string;
+  node?: string;
+  planes: string;
+  name?: string;
+  rpo?: string;
+  rto?: string;
+  drCentres?: string;
+  wait?: boolean;
+  timeout: string;
+  output: Output;
+}
+
+export async function tenantRequest(opts: TenantRequestOptions): Promise<number> {
+  const num = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} takes a whole number, got "${v}"`);
+    return Number(v);
+  };
+  const spec: Record<string, unknown> = {
+    department: opts.department,
+    quota: { cpu: opts.cpu, memory: opts.memory, storage: opts.storage },
+    mlps: num('--mlps', opts.mlps),
+    planes: opts.planes.split(',').map((p) => p.trim()).filter(Boolean),
+    ...(opts.node ? { node: opts.node } : {}),
+  };
+  if (opts.rpo !== undefined || opts.rto !== undefined) {
+    spec.dr = { rpoMinutes: num('--rpo', opts.rpo), rtoMinutes: num('--rto', opts.rto ?? String(Math.max(60, Number(opts.rpo ?? 60) * 4))), centres: (opts.drCentres ?? 'same-city-dr,remote-dr').split(',') };
+  }
+  const issues = validate(TenantSpec, spec, '--options', '');
+  if (issues.length) throw new UsageError(`the request is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  const name = opts.name ?? opts.department;
+  const rest = new RestClient(managementConfig(opts));
+  await call(`tenants/${name}`, () => rest.request('POST', crPath('tenants'), { apiVersion: API_VERSION, kind: 'Tenant', metadata: { name }, spec }));
+  if (!opts.wait) {
+    if (opts.output === 'json') printJson({ name, spec });
+    else process.stdout.write(`tenant/${name} requested; watch it with "longyun tenant get ${name}" (or pass --wait)\n`);
+    return EXIT.OK;
+  }
+  const t = await waitUntil(rest, 'tenants', name, (o) => (o.status?.phase === 'Ready' || o.status?.phase === 'Rejected' ? o.status.phase : undefined), Number(opts.timeout), opts.output !== 'json');
+  if (opts.output === 'json') printJson(t);
+  else process.stdout.write(`tenant/${name} ${t.status?.phase === 'Ready' ? `is Ready on ${t.status.node}` : `was rejected: ${findCondition(t.status?.conditions, 'Approved')?.message}`}\n`);
+  return t.status?.phase === 'Ready' ? EXIT.OK : EXIT.POLICY;
+}
+
+export async function tenantList(opts: ClusterOptions & { output: Output }): Promise<number> {
+  const rest = new RestClient(managementConfig(opts));
+  const list = await call('tenants', () => rest.request<{ items: Obj[] }>('GET', crPath('tenants')));
+  if (opts.output === 'json') {
+    printJson(list.items);
+    return EXIT.OK;
+  }
+  const rows = [['NAME', 'DEPARTMENT', 'NODE', 'MLPS', 'PHASE', 'READY'], ...list.items.map((t) => [t.metadata.name, String(t.spec.department), t.status?.node ?? '-', String(t.spec.mlps), t.status?.phase ?? 'Pending', ready(t)])];
+  process.stdout.write(list.items.length ? `${table(rows)}\n` : 'No tenants.\n');
+  return EXIT.OK;
+}
+
+export async function tenantGet(name: string, opts: ClusterOptions & { output: Output }): Promise<number> {
+  const rest = new RestClient(managementConfig(opts));
+  const t = await call(`tenants/${name}`, () => rest.request<Obj>('GET', crPath('tenants', name)));
+  if (opts.output === 'json') {
+    printJson(t);
+    return EXIT.OK;
+  }
+  const lines = [`Name:        ${t.metadata.name}`, `Department:  ${t.spec.department}`, `Node:        ${t.status?.node ?? '-'}`, `Phase:       ${t.status?.phase ?? 'Pending'}`, 'Conditions:'];
+  for (const c of t.status?.conditions ?? []) lines.push(`  ${c.type.padEnd(12)} ${c.status.padEnd(7)} ${c.reason}: ${c.message}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
+
+export async function tenantDelete(name: string, opts: ClusterOptions & { wait?: boolean; timeout: string }): Promise<number> {
+  const rest = new RestClient(managementConfig(opts));
+  await call(`tenants/${name}`, () => rest.request('DELETE', crPath('tenants', name)));
+  if (opts.wait) {
+    const deadline = Date.now() + Number(opts.timeout) * 1000;
+    for (;;) {
+      try {
+        await rest.request('GET', crPath('tenants', name));
+      } catch {
+        break;
+      }
+      if (Date.now() > deadline) throw new LongyunError(`tenants/${name}: still being removed after ${opts.timeout} s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    process.stdout.write(`tenant/${name} deleted, and its objects removed from its node\n`);
+  } else {
+    process.stdout.write(`tenant/${name} deletion requested\n`);
+  }
+  return EXIT.OK;
+}
+
+// ---- nodes ------------------------------------------------------------------------------------
+
+export interface NodeOnboardOptions extends ClusterOptions {
+  memberKubeconfig: string;
+  memberContext?: string;
+  unit: string;
+  kind: CloudKind;
+  name?: string;
+  estate: string;
+  wait?: boolean;
+  timeout: string;
+  output: Output;
+}
+
+export async function nodeOnboard(opts: NodeOnboardOptions): Promise<number> {
+  const estate = loadEstate(opts.estate);
+  const cloud = opts.name ? estate.cloudById.get(opts.name) : estate.doc.clouds.find((c) => c.unit === opts.unit && c.kind === opts.kind);
+  if (!cloud) throw new UsageError(`the estate ${opts.estate} has no ${opts.kind} cloud for unit "${opts.unit}"; add it to clouds.yaml or pass --name`);
+  let text: string;
+  try {
+    text = readFileSync(opts.memberKubeconfig, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--kubeconfig ${opts.memberKubeconfig}: ${(e as Error).message}`);
+  }
+  const spec = { kind: opts.kind, unit: opts.unit, kubeconfigSecretRef: { name: `${cloud.id}-kubeconfig`, key: 'kubeconfig' }, ...(opts.memberContext ? { context: opts.memberContext } : {}), capacity: cloud.capacity };
+  if (!Value.Check(CloudNodeSpec, spec)) throw new UsageError(validate(CloudNodeSpec, spec, '--options').map((i) => `${i.path}: ${i.message}`).join('; '));
+  const rest = new RestClient(managementConfig(opts));
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: spec.kubeconfigSecretRef.name, namespace: OPERATOR_NAMESPACE }, type: 'Opaque', data: { kubeconfig: Buffer.from(text).toString('base64') } };
+  await call('namespace', () => rest.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } }, 'longyun-cli'));
+  await call(`secret/${secret.metadata.name}`, () => rest.apply(secret, 'longyun-cli'));
+  await call(`cloudnodes/${cloud.id}`, () => rest.apply({ apiVersion: API_VERSION, kind: 'CloudNode', metadata: { name: cloud.id }, spec } as never, 'longyun-cli'));
+  if (!opts.wait) {
+    process.stdout.write(`cloudnode/${cloud.id} registered; the operator onboards it (longyun node get ${cloud.id})\n`);
+    return EXIT.OK;
+  }
+  const n = await waitUntil(rest, 'cloudnodes', cloud.id, (o) => (ready(o) === 'True' ? 'ok' : undefined), Number(opts.timeout), opts.output !== 'json');
+  if (opts.output === 'json') printJson(n);
+  else process.stdout.write(`cloudnode/${cloud.id} is Ready (Kubernetes ${n.status?.serverVersion})\n`);
+  return EXIT.OK;
+}
+
+export async function nodeList(opts: ClusterOptions & { output: Output }): Promise<number> {
+  const rest = new RestClient(managementConfig(opts));
+  const list = await call('cloudnodes', () => rest.request<{ items: Obj[] }>('GET', crPath('cloudnodes')));
+  if (opts.output === 'json') {
+    printJson(list.items);
+    return EXIT.OK;
+  }
+  const rows = [['NAME', 'KIND', 'UNIT', 'READY', 'VERSION', 'TENANTS', 'CPU ALLOCATED'], ...list.items.map((n) => [n.metadata.name, String(n.spec.kind), String(n.spec.unit), ready(n), n.status?.serverVersion ?? '-', String(n.status?.tenants ?? 0), `${n.status?.allocated?.cpu ?? 0}/${n.status?.allocatable?.cpu ?? '?'}`])];
+  process.stdout.write(list.items.length ? `${table(rows)}\n` : 'No cloud nodes; onboard one with "longyun node onboard".\n');
+  return EXIT.OK;
+}
+
+export async function nodeGet(name: string, opts: ClusterOptions & { output: Output }): Promise<number> {
+  const rest = new RestClient(managementConfig(opts));
+  const n = await call(`cloudnodes/${name}`, () => rest.request<Obj>('GET', crPath('cloudnodes', name)));
+  if (opts.output === 'json') {
+    printJson(n);
+    return EXIT.OK;
+  }
+  const lines = [`Name:     ${n.metadata.name}`, `Kind:     ${n.spec.kind}`, `Unit:     ${n.spec.unit}`, `Version:  ${n.status?.serverVersion ?? '-'}`, `Tenants:  ${n.status?.tenants ?? 0}`, 'Conditions:'];
+  for (const c of n.status?.conditions ?? []) lines.push(`  ${c.type.padEnd(10)} ${c.status.padEnd(7)} ${c.reason}: ${c.message}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
