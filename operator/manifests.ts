@@ -57,7 +57,7 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
                 name: 'operator',
                 image: opts.image ?? 'longyun/operator:0.1.0',
                 args: ['operator', 'run', '--in-cluster', '--metrics-port', '8080', '--namespace', ns],
-                ports: [{ name: 'metrics', containerPort: 8080 }],
+                ports: [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }],
                 readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 5 },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10 },
                 resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
@@ -72,7 +72,7 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: `${name}-metrics`, namespace: ns, labels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' } },
-      spec: { selector: { 'app.kubernetes.io/name': 'longyun-operator' }, ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics' }] },
+      spec: { selector: { 'app.kubernetes.io/name': 'longyun-operator' }, ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }] },
     },
   ];
 }

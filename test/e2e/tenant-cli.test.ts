@@ -1,0 +1,87 @@
+// The node and tenant commands as municipal ops and departments use them, against a real
+// management cluster with the operator running (`longyun operator run`, a child process).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADDON_CRDS } from '../../operator/addon-crds.js';
+import { down, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
+import { BIN, longyun } from './cli-helpers.js';
+import { applyAll, kubeConfigOf, waitFor } from './operator-helpers.js';
+
+let plane: DevControlPlane;
+let stateDir: string;
+let mgmt: string;
+let member: string;
+let operator: ChildProcess;
+let operatorLog = '';
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'longyun-cli-e2e-'));
+  plane = await up({ members: 1, stateDir });
+  mgmt = plane.clusters.find((c) => c.role === 'management')!.kubeconfig;
+  member = plane.clusters.find((c) => c.role === 'member')!.kubeconfig;
+  await applyAll(kubeConfigOf(member), ADDON_CRDS);
+  // What a platform engineer does: install the CRDs and RBAC from the manifests.
+  const manifests = longyun(['operator', 'manifests']);
+  expect(manifests.code).toBe(0);
+  const { parseAllDocuments } = await import('yaml');
+  await applyAll(kubeConfigOf(mgmt), parseAllDocuments(manifests.stdout).map((d) => d.toJSON()));
+  operator = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', mgmt, '--metrics-port', '0', '--lease-duration', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  operator.stderr!.on('data', (d: Buffer) => (operatorLog += d.toString()));
+  await waitFor('the operator to lead', async () => /became leader/.test(operatorLog), 30_000);
+}, 180_000);
+
+afterAll(async () => {
+  operator?.kill('SIGTERM');
+  await new Promise((r) => operator?.once('exit', r) ?? r(null));
+  if (stateDir) await down({ stateDir });
+}, 60_000);
+
+const run = (args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args, '--kubeconfig', mgmt], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+
+describe('node and tenant commands', () => {
+  it('node onboard --wait registers a member and waits for Ready; node list shows it', async () => {
+    const r = await run(['node', 'onboard', '--member-kubeconfig', member, '--unit', 'tianshui', '--kind', 'municipal', '--wait', '--timeout', '60']);
+    expect(r.stderr).toContain('tianshui-cloud:');
+    expect(r.stdout).toMatch(/cloudnode\/tianshui-cloud is Ready \(Kubernetes v1\.20/);
+    expect(r.code).toBe(0);
+    const list = await run(['node', 'list', '-o', 'json']);
+    expect(JSON.parse(list.stdout).map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['tianshui-cloud']);
+    expect(r.stdout + r.stderr).not.toMatch(/BEGIN CERTIFICATE|token:/);
+  }, 90_000);
+
+  it('tenant request --wait ends Ready on the department\'s city node, with progress on stderr', async () => {
+    const r = await run(['tenant', 'request', '--name', 'tianshui-permits', '--department', 'tianshui-big-data', '--cpu', '8', '--memory', '16Gi', '--storage', '500Gi', '--mlps', '2', '--wait', '--timeout', '60']);
+    expect(r.stdout).toContain('tenant/tianshui-permits is Ready on tianshui-cloud');
+    expect(r.stderr).toMatch(/Approved=True/);
+    expect(r.code).toBe(0);
+    const get = await run(['tenant', 'get', 'tianshui-permits']);
+    expect(get.stdout).toMatch(/Ready\s+True\s+TenantReady/);
+  }, 90_000);
+
+  it('a request failing a policy: exit 3 with the policy named; bad input: exit 1 with the fix', async () => {
+    const rejected = await run(['tenant', 'request', '--name', 'tianshui-vault', '--department', 'tianshui-big-data', '--cpu', '2', '--memory', '4Gi', '--storage', '50Gi', '--mlps', '3', '--wait', '--timeout', '60']);
+    expect(rejected.code).toBe(3);
+    expect(rejected.stdout).toMatch(/was rejected: policy tenant-dr-for-mlps3/);
+    const bad = await run(['tenant', 'request', '--department', 'tianshui-big-data', '--cpu', 'lots', '--memory', '4Gi', '--storage', '50Gi', '--mlps', '2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/quota\.cpu: .*quantity/);
+  }, 90_000);
+
+  it('tenant delete --wait removes it', async () => {
+    const r = await run(['tenant', 'delete', 'tianshui-permits', '--wait', '--timeout', '60']);
+    expect(r.code).toBe(0);
+    const list = JSON.parse((await run(['tenant', 'list', '-o', 'json'])).stdout) as Array<{ metadata: { name: string } }>;
+    expect(list.map((t) => t.metadata.name)).toEqual(['tianshui-vault']);
+  }, 90_000);
+});
