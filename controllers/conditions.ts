@@ -45,6 +45,7 @@ export const Reasons = {
   NodeNotFound: 'NodeNotFound',
   NodeNotReady: 'NodeNotReady',
   Applying: 'Applying',
+  ApplyFailed: 'ApplyFailed',
   DriftCorrected: 'DriftCorrected',
   Applied: 'Applied',
   Deleting: 'Deleting',

@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { reconcileCloudNode, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
-import { CloudNodeConditions, isTrue } from '../controllers/conditions.js';
+import { CloudNodeConditions, isTrue, Reasons, setCondition, TenantConditions } from '../controllers/conditions.js';
 import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
 import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
 import type { Estate } from '../topology/estate.js';
@@ -50,6 +50,8 @@ export class Operator {
   private resync: NodeJS.Timeout | undefined;
   /** Placements decided by this process and not yet seen in a Tenant's status. */
   private readonly placements = new Map<string, { node: string; resources: Resources }>();
+  /** Members whose caches have synced since this process started leading. */
+  private readonly announced = new Set<string>();
   private leading = false;
   readonly namespace: string;
   readonly identity: string;
@@ -167,6 +169,7 @@ export class Operator {
     for (const m of this.members.values()) m.stop();
     this.members.clear();
     this.placements.clear();
+    this.announced.clear();
   }
 
   /** Reconciles every known tenant now (used by `resync` benchmarks and tests). */
@@ -176,6 +179,7 @@ export class Operator {
   }
 
   private dropMember(name: string): void {
+    this.announced.delete(name);
     this.members.get(name)?.stop();
     this.members.delete(name);
     this.metrics.memberUp.remove(name);
@@ -264,6 +268,12 @@ export class Operator {
       }
       if (decision.event) await this.event(node, decision.event);
       await this.patchStatus('cloudnodes', name, decision.status);
+      // A member whose caches just synced can take tenants: let every waiting tenant try again.
+      if (member?.synced && !this.announced.has(name)) {
+        this.announced.add(name);
+        for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
+      }
+      if (member && !member.synced) return { requeueAfterMs: 250 };
       return { requeueAfterMs: decision.requeueAfterMs };
     });
   }
@@ -313,7 +323,15 @@ export class Operator {
           case 'apply': {
             const m = this.members.get(a.node);
             if (!m) throw new Error(`member cluster "${a.node}" is not connected`);
-            await m.apply(a.object);
+            try {
+              await m.apply(a.object);
+            } catch (e) {
+              // Say why in the Tenant's status, then retry with backoff.
+              const message = `applying ${a.object.kind} ${a.object.metadata.namespace ?? ''}/${a.object.metadata.name} on ${a.node}: ${(e as Error).message}`;
+              const conditions = setCondition(decision.status.conditions, { type: TenantConditions.Provisioned, status: 'False', reason: Reasons.ApplyFailed, message, ...(tenant.metadata.generation !== undefined ? { observedGeneration: tenant.metadata.generation } : {}) }, new Date());
+              await this.patchStatus('tenants', name, { ...decision.status, conditions }).catch(() => {});
+              throw e;
+            }
             break;
           }
           case 'delete': {

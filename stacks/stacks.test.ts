@@ -257,3 +257,12 @@ describe('desiredStateOf', () => {
     }
   });
 });
+
+describe('containerDefaults', () => {
+  it('never default above the quota (the API server rejects a LimitRange whose default exceeds its max)', async () => {
+    const { containerDefaults } = await import('./graph/tenant-objects.js');
+    expect(containerDefaults({ cpu: '32', memory: '128Gi', storage: '1Ti' })).toEqual({ default: { cpu: '1', memory: '2Gi' }, defaultRequest: { cpu: '250m', memory: '512Mi' } });
+    expect(containerDefaults({ cpu: '500m', memory: '1Gi', storage: '10Gi' })).toEqual({ default: { cpu: '500m', memory: '1Gi' }, defaultRequest: { cpu: '250m', memory: '512Mi' } });
+    expect(containerDefaults({ cpu: '100m', memory: '256Mi', storage: '1Gi' })).toEqual({ default: { cpu: '100m', memory: '256Mi' }, defaultRequest: { cpu: '100m', memory: '256Mi' } });
+  });
+});

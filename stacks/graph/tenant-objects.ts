@@ -5,6 +5,7 @@ import type { Estate } from '../../topology/estate.js';
 import type { AddressPlan } from '../../topology/ipam/address-plan.js';
 import { LongyunError } from '../../topology/errors.js';
 import type { Tenant } from '../../topology/schema.js';
+import { parseQuantity } from '../../topology/quantity.js';
 import { cronForRpo } from './dr-schedule.js';
 import { LABELS, MANAGER, type DesiredResource, type K8sObject } from './types.js';
 
@@ -61,6 +62,22 @@ function deepFreeze<T>(value: T): T {
 const POLICY_TYPES = ['Ingress', 'Egress'];
 const LIMIT_DEFAULT = deepFreeze({ cpu: '1', memory: '2Gi' });
 const LIMIT_DEFAULT_REQUEST = deepFreeze({ cpu: '250m', memory: '512Mi' });
+const SHARED_DEFAULTS = deepFreeze({ default: LIMIT_DEFAULT, defaultRequest: LIMIT_DEFAULT_REQUEST });
+
+/**
+ * A container's default limit and request, never above the tenant's quota (the API server
+ * rejects a LimitRange whose default exceeds its max): a small tenant gets its quota as default.
+ */
+export function containerDefaults(quota: Tenant['quota']): { default: Record<string, string>; defaultRequest: Record<string, string> } {
+  const cpu = parseQuantity(quota.cpu);
+  const memory = parseQuantity(quota.memory);
+  if (cpu >= 1 && memory >= 2 * 2 ** 30) return SHARED_DEFAULTS;
+  const pick = (standard: string, limit: string, value: number, std: number) => (value < std ? limit : standard);
+  return {
+    default: { cpu: pick('1', quota.cpu, cpu, 1), memory: pick('2Gi', quota.memory, memory, 2 * 2 ** 30) },
+    defaultRequest: { cpu: pick('250m', quota.cpu, cpu, 0.25), memory: pick('512Mi', quota.memory, memory, 512 * 2 ** 20) },
+  };
+}
 const DENY_SPEC = deepFreeze({ podSelector: {}, policyTypes: [...POLICY_TYPES] });
 const ALLOW_TENANT_SPEC = deepFreeze({
   podSelector: {},
@@ -157,8 +174,7 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
       limits: [
         {
           type: 'Container',
-          default: LIMIT_DEFAULT,
-          defaultRequest: LIMIT_DEFAULT_REQUEST,
+          ...containerDefaults(tenant.quota),
           max: { cpu: tenant.quota.cpu, memory: tenant.quota.memory },
         },
         { type: 'PersistentVolumeClaim', max: { storage: tenant.quota.storage } },
