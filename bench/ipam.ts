@@ -16,11 +16,21 @@
 // starts; `rssBeforeTimedMb` is what the process held then. Only what the IPAM needs is imported
 // up front; the checks' modules are loaded after the measurement.
 //
-// After the timer stops (and after maxRSS is read) every child checks the result: one allocation
-// per requirement. The warm-up also checks each allocation's owner, level and length, re-validates
-// the whole result as a ledger (AddressPlan.build: inside the parent, disjoint siblings), checks
-// that nothing is missing, and validates the synthetic estate against the schema. A digest of the
-// allocations (in order) is printed: an optimisation must not change it.
+// The plan stores allocations compactly and makes `Allocation` objects (and their prefix strings)
+// only when they are read: the timed section makes none. After the timer stops (and after maxRSS
+// is read) every child checks the result: one allocation per requirement, both in what
+// allocateMissing() returned and in plan.allocations(), and a digest of every allocation, read
+// (made) in order: an optimisation must not change it. The warm-up also checks each allocation's
+// owner, level and length (through plan.get), re-validates the whole result as a ledger
+// (AddressPlan.build: inside the parent, disjoint siblings), checks that nothing is missing, and
+// validates the synthetic estate against the schema.
+//
+// The ledger of that plan (~96 MB) is also written and read back, one run each, each in a fresh
+// child: `serializeMs` is serializeLedger(plan.allocations()), as `ipam allocate` writes it;
+// `loadLedgerMs` is loadAddressPlan(text), as `ipam allocate`, `plan` and the other commands
+// read it (canonical text is read without JSON.parse); `parseLedgerBuildMs` is
+// AddressPlan.build(parseLedger(text)), the general path (any JSON spelling). The loaded plans
+// are checked: complete, and written back byte for byte.
 //
 // The baseline (a fresh child per run too) makes the output alone, as cheaply as plain JavaScript
 // allows: as many allocation objects with flat, hand-formatted prefix strings, shared owner and
@@ -28,6 +38,7 @@
 // index. `ratio` is medianMs / baselineMs. The machine's load average is printed because the wall
 // time depends on it; `medianCpuMs` (all threads, GC included) depends on it less.
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { AllocationList } from '../topology/ipam/allocation-list.js';
 import { Estate } from '../topology/estate.js';
 import { AddressPlan } from '../topology/ipam/address-plan.js';
 import { requirementsOf } from '../topology/ipam/requirements.js';
@@ -98,6 +109,9 @@ interface RunResult {
   requirements: number;
   services: number;
   digest: string;
+  /** After the timed section: reading every allocation once (making its object and strings). */
+  readAllMs: number;
+  peakRssAfterReadAllMb: number;
 }
 
 /** One timed build + allocation, in this (fresh) process. */
@@ -115,6 +129,15 @@ async function runOnce(check: boolean): Promise<RunResult> {
   const peakRssMb = rssMb();
   const ms = Number(t1 - t0) / 1e6;
   const cpuMs = (cpu.user + cpu.system) / 1000;
+
+  // Not timed, for the record: what reading every allocation once costs (the plan makes the
+  // Allocation objects and their prefix strings only then).
+  const t2 = process.hrtime.bigint();
+  let chars = 0;
+  for (const a of plan.allocations()) chars += a.owner.length + a.prefix.length + (a.parent?.length ?? 0);
+  const readAllMs = Number(process.hrtime.bigint() - t2) / 1e6;
+  const peakRssAfterReadAllMb = rssMb();
+  if (chars === 0) throw new Error('bench: nothing read');
 
   // Correctness, outside the timed section.
   const fail = (msg: string): never => {
@@ -147,7 +170,54 @@ async function runOnce(check: boolean): Promise<RunResult> {
     const issues = validate(EstateFile, { estate: doc.estate, ipam: doc.ipam, units: doc.units, planes: doc.planes }, 'bench');
     if (issues.length > 0) fail(`synthetic estate is invalid: ${issues[0]!.path}: ${issues[0]!.message}`);
   }
-  return { ms, cpuMs, peakRssMb, rssBeforeMb, allocations: added.length, requirements, services, digest };
+  return { ms, cpuMs, peakRssMb, rssBeforeMb, allocations: added.length, requirements, services, digest, readAllMs, peakRssAfterReadAllMb };
+}
+
+interface LedgerResult {
+  ms: number;
+  peakRssMb: number;
+  bytes: number;
+  allocations: number;
+}
+
+/**
+ * One ledger measurement, in this (fresh) process: `serialize` writes the whole plan's ledger
+ * (and leaves it in `file` for the others), `load` and `parse` read it back.
+ */
+async function ledgerOnce(what: 'serialize' | 'load' | 'parse', file: string): Promise<LedgerResult> {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { serializeLedger, parseLedger } = await import('../topology/ipam/ledger.js');
+  const { loadAddressPlan } = await import('../topology/ipam/ledger-store.js');
+  const doc = syntheticDocument();
+  const estate = new Estate(doc, undefined);
+  const planes = doc.planes.map((p) => p.id);
+  const requirements = requirementsOf(estate).length;
+  const fail = (msg: string): never => {
+    process.stderr.write(`bench: WRONG RESULT: ${msg}\n`);
+    process.exit(2);
+  };
+  if (what === 'serialize') {
+    const plan = AddressPlan.build(estate, [], { file: 'bench' });
+    plan.allocateMissing();
+    const list: AllocationList = plan.allocations();
+    const t0 = process.hrtime.bigint();
+    const text = serializeLedger(estate.name, list, planes);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const peakRssMb = rssMb();
+    writeFileSync(file, text);
+    return { ms, peakRssMb, bytes: text.length, allocations: list.length };
+  }
+  const text = readFileSync(file, 'utf8');
+  const t0 = process.hrtime.bigint();
+  const plan = what === 'load' ? loadAddressPlan(estate, text, { file: 'bench' }) : AddressPlan.build(estate, parseLedger(text, 'bench'), { file: 'bench' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const peakRssMb = rssMb();
+  // Correctness, outside the timed section: complete, and the same ledger when written back.
+  const allocations = plan.allocations().length;
+  if (allocations !== requirements) fail(`${what}: ${allocations} allocations loaded for ${requirements} requirements`);
+  if (plan.allocateMissing().length !== 0) fail(`${what}: the loaded ledger is incomplete`);
+  if (serializeLedger(estate.name, plan.allocations(), planes) !== text) fail(`${what}: the loaded ledger is not written back byte for byte`);
+  return { ms, peakRssMb, bytes: text.length, allocations };
 }
 
 /**
@@ -212,6 +282,10 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runOnce(argv[1] === 'check')));
     return;
   }
+  if (argv[0] === '--ledger-child') {
+    process.stdout.write(JSON.stringify(await ledgerOnce(argv[1] as 'serialize' | 'load' | 'parse', argv[2]!)));
+    return;
+  }
   if (argv[0] === '--baseline-child') {
     process.stdout.write(JSON.stringify(baselineOnce(Number(argv[1]))));
     return;
@@ -233,6 +307,24 @@ async function main(): Promise<void> {
   const baselines: Array<{ ms: number; peakRssMb: number; rssBeforeMb: number }> = [];
   for (let i = 0; i < runs; i++) baselines.push(await child<{ ms: number; peakRssMb: number; rssBeforeMb: number }>(['--baseline-child', String(checked.allocations)]));
 
+  // The ledger: written once, read back twice (each a fresh child).
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const dir = mkdtempSync(`${os.tmpdir()}/longyun-bench-`);
+  const file = `${dir}/ledger.json`;
+  let serialized: LedgerResult;
+  let loaded: LedgerResult;
+  let parsed: LedgerResult;
+  try {
+    serialized = await child<LedgerResult>(['--ledger-child', 'serialize', file]);
+    loaded = await child<LedgerResult>(['--ledger-child', 'load', file]);
+    parsed = await child<LedgerResult>(['--ledger-child', 'parse', file]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stderr.write(
+    `ledger (${(serialized.bytes / 2 ** 20).toFixed(0)} MB): serialize ${serialized.ms.toFixed(0)} ms, load ${loaded.ms.toFixed(0)} ms, parseLedger + build ${parsed.ms.toFixed(0)} ms\n`,
+  );
+
   const medianMs = median(results.map((r) => r.ms));
   const peakRssMb = median(results.map((r) => r.peakRssMb));
   const baselineMs = median(baselines.map((b) => b.ms));
@@ -248,6 +340,9 @@ async function main(): Promise<void> {
     medianCpuMs: round(median(results.map((r) => r.cpuMs))),
     peakRssMb: round(peakRssMb),
     rssBeforeTimedMb: round(median(results.map((r) => r.rssBeforeMb))),
+    readAllNote: 'after the timed section, not part of the targets: reading every allocation once (the plan makes each Allocation object and its prefix strings when first read)',
+    readAllMs: round(median(results.map((r) => r.readAllMs))),
+    peakRssAfterReadAllMb: round(median(results.map((r) => r.peakRssAfterReadAllMb))),
     targetMs: TARGET_MS,
     targetRssMb: TARGET_RSS_MB,
     meetsTargets: medianMs < TARGET_MS && peakRssMb < TARGET_RSS_MB,
@@ -256,6 +351,15 @@ async function main(): Promise<void> {
     baselinePeakRssMb: round(median(baselines.map((b) => b.peakRssMb))),
     ratio: round(medianMs / baselineMs, 2),
     digest: checked.digest,
+    ledgerNote:
+      'single runs, fresh child each, not part of the targets: serializeMs = serializeLedger(plan.allocations()) of the whole plan; loadLedgerMs = loadAddressPlan(text) (what the CLI uses; canonical text without JSON.parse); parseLedgerBuildMs = AddressPlan.build(parseLedger(text)); loads checked complete and written back byte for byte',
+    ledgerMb: round(serialized.bytes / 2 ** 20),
+    serializeMs: round(serialized.ms),
+    serializePeakRssMb: round(serialized.peakRssMb),
+    loadLedgerMs: round(loaded.ms),
+    loadLedgerPeakRssMb: round(loaded.peakRssMb),
+    parseLedgerBuildMs: round(parsed.ms),
+    parseLedgerBuildPeakRssMb: round(parsed.peakRssMb),
     correct: true,
     node: process.version,
     cpus: os.cpus().length,

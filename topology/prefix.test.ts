@@ -7,15 +7,20 @@ import {
   extractBits,
   formatAddress,
   formatPrefix,
+  formatPrefixAt,
   isAligned,
   orBits,
   overlaps,
   parseAddress,
   parsePrefix,
   PrefixParseError,
+  scanPrefix,
+  SCAN_CANONICAL,
+  SCAN_IPV6,
   sizeOf,
   truncate,
   width,
+  writeOrBits,
   type Family,
   type Prefix,
 } from './prefix.js';
@@ -97,6 +102,75 @@ describe('parsePrefix', () => {
       }
     }
     expect(accepted).toEqual([]);
+  });
+});
+
+describe('scanPrefix (the fast path of parsePrefix)', () => {
+  /** A random spelling of an IPv6 prefix: any zero run (or none) compressed, any case, padded groups. */
+  const v6Spelling = fc
+    .record({ g: groups8, len: fc.integer({ min: 0, max: 128 }), run: fc.nat(), pad: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), upper: fc.boolean() })
+    .map(({ g, len, run, pad, upper }) => {
+      const hex = (x: number, i: number) => (pad[i] ? x.toString(16).padStart(4, '0') : x.toString(16));
+      const runs: Array<[number, number]> = [];
+      for (let i = 0; i < 8; i++) if (g[i] === 0) for (let j = i; j < 8 && g[j] === 0; j++) runs.push([i, j + 1]);
+      let text: string;
+      if (runs.length === 0 || run % (runs.length + 1) === runs.length) text = g.map(hex).join(':');
+      else {
+        const [a, b] = runs[run % (runs.length + 1)]!;
+        text = `${g.slice(0, a).map(hex).join(':')}::${g.slice(b).map((x, i) => hex(x, b + i)).join(':')}`;
+      }
+      return { text: `${upper ? text.toUpperCase() : text}/${len}`, words: groupsToWords(g), len };
+    });
+
+  it('reads every IPv6 spelling as the oracle does, and calls it canonical exactly when formatPrefix writes it', () => {
+    fc.assert(
+      fc.property(v6Spelling, ({ text, words, len }) => {
+        const out = new Uint32Array(6).fill(7);
+        const code = scanPrefix(text, out, 1);
+        expect(code).toBeGreaterThanOrEqual(0);
+        expect(code & 0xff).toBe(len);
+        expect(code & SCAN_IPV6).toBe(SCAN_IPV6);
+        expect([...out.subarray(1, 5)]).toEqual(words);
+        expect(out[0]).toBe(7);
+        expect(out[5]).toBe(7);
+        expect((code & SCAN_CANONICAL) !== 0).toBe(formatPrefix({ family: 'ipv6', words, len }) === text);
+        expect(parsePrefix(text)).toEqual({ family: 'ipv6', words, len });
+        // The same, read from the middle of a longer text.
+        const inside = new Uint32Array(4);
+        expect(scanPrefix(`"${text}"}`, inside, 0, 1, 1 + text.length)).toBe(code);
+        expect([...inside]).toEqual(words);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads IPv4 as parsePrefix does (always canonical when it reads it)', () => {
+    fc.assert(
+      fc.property(word, fc.integer({ min: 0, max: 32 }), (w, len) => {
+        const text = formatPrefix({ family: 'ipv4', words: [w], len });
+        const out = new Uint32Array(1);
+        expect(scanPrefix(text, out, 0)).toBe(len | SCAN_CANONICAL);
+        expect(out[0]).toBe(w);
+        expect(scanPrefix(`:"${text}"`, out, 0, 2, 2 + text.length)).toBe(len | SCAN_CANONICAL);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('leaves to parsePrefix what it does not read, and accepts nothing that parsePrefix refuses', () => {
+    const texts = ['10.0.0.0', '10.0.0.0/33', '010.0.0.0/8', '10.1/16', '10.0.0.0/08', '10.0.0.0/', '/8', '', '2001:db8::/129', '2001:db8::1.2.3.4/128', '::ffff:10.0.0.1/128',
+      '1.2.3.4::/64', '2001:db8:::/48', ':1::/64', '1::2::3/64', '1:2:3:4:5:6:7:8:9/64', '1:2:3:4:5:6:7::8/64', '12345::/16', '2001:db8::%eth0/64', 'g::/16', '::/0', '::/00', '1:/16', '::1:/16'];
+    for (const text of texts) {
+      const code = scanPrefix(text, new Uint32Array(4), 0);
+      let parsed: Prefix | undefined;
+      try {
+        parsed = parsePrefix(text);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PrefixParseError);
+      }
+      if (code >= 0) expect(parsed, text).toBeDefined();
+      if (code >= 0) expect(code & 0xff, text).toBe(parsed!.len);
+    }
   });
 });
 
@@ -356,6 +430,31 @@ describe('extractBits / orBits', () => {
     const input = [1, 2, 3, 4];
     orBits(input, 0xffff, 40);
     expect(input).toEqual([1, 2, 3, 4]);
+  });
+
+  it('writeOrBits writes what orBits returns into a typed array at an offset, and nothing else', () => {
+    fc.assert(
+      fc.property(
+        wordsArb,
+        fc.nat(),
+        fc.integer({ min: 1, max: 53 }),
+        fc.bigInt({ min: 0n, max: (1n << 53n) - 1n }),
+        fc.integer({ min: 0, max: 3 }),
+        ([family, words], s, k, big, at) => {
+          const w = width(family);
+          const len = Math.min(k, w);
+          const shift = s % (w - len + 1);
+          const value = Number(big & ((1n << BigInt(len)) - 1n));
+          const out = new Uint32Array(at + words.length + 2).fill(0xdeadbeef);
+          writeOrBits(words, value, shift, out, at);
+          expect([...out.subarray(at, at + words.length)]).toEqual(orBits(words, value, shift));
+          expect([...out.subarray(0, at), ...out.subarray(at + words.length)].every((x) => x === 0xdeadbeef)).toBe(true);
+          const len2 = Math.min(k, w);
+          expect(formatPrefixAt(family, out, at, len2)).toBe(formatPrefix({ family, words: orBits(words, value, shift), len: len2 }));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -86,12 +86,158 @@ function parseWithLength(text: string, len: number | undefined, what: string): P
   return { family: 'ipv4', words: [w], len: len ?? 32 };
 }
 
+/** `scanPrefix` result bits: the length is the low byte. */
+export const SCAN_IPV6 = 0x200;
+export const SCAN_CANONICAL = 0x100;
+
+/** Scratch groups of an IPv6 address being scanned (scanning is synchronous). */
+const SCAN_GROUPS = new Int32Array(8);
+
+/**
+ * The common case of `parsePrefix`, without making strings or arrays: writes the address to
+ * `out` from `at` (4 words for IPv6, 1 for IPv4) and returns its length, ORed with SCAN_IPV6 for
+ * IPv6 and SCAN_CANONICAL when `text` is the canonical spelling (what formatPrefix writes). It
+ * accepts only what parsePrefix accepts, as parsePrefix reads it, but not all of it (no IPv4 tail
+ * in IPv6, no errors): -1 means "ask parsePrefix". With `from` and `to`, it reads
+ * `text.slice(from, to)` without making it.
+ */
+export function scanPrefix(text: string, out: Uint32Array, at: number, from = 0, to = text.length): number {
+  let slash = -1;
+  for (let i = from; i < to; i++) {
+    if (text.charCodeAt(i) === 47) {
+      slash = i;
+      break;
+    }
+  }
+  const n = to;
+  const digits = n - slash - 1;
+  if (slash < 0 || digits < 1 || digits > 3) return -1;
+  let len = 0;
+  for (let i = slash + 1; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9 || (c === 0 && i === slash + 1 && digits > 1)) return -1;
+    len = len * 10 + c;
+  }
+  let v6 = false;
+  for (let i = from; i < slash; i++) {
+    if (text.charCodeAt(i) === 58) {
+      v6 = true;
+      break;
+    }
+  }
+  if (!v6) {
+    if (len > 32) return -1;
+    let w = 0;
+    let i = from;
+    for (let octet = 0; octet < 4; octet++) {
+      if (octet > 0) {
+        if (i >= slash || text.charCodeAt(i) !== 46) return -1;
+        i++;
+      }
+      const start = i;
+      let v = 0;
+      while (i < slash) {
+        const c = text.charCodeAt(i) - 48;
+        if (c < 0 || c > 9) break;
+        v = v * 10 + c;
+        i++;
+      }
+      const k = i - start;
+      if (k < 1 || k > 3 || (k > 1 && text.charCodeAt(start) === 48) || v > 255) return -1;
+      w = w * 256 + v;
+    }
+    if (i !== slash) return -1;
+    out[at] = w;
+    return len | SCAN_CANONICAL;
+  }
+  if (len > 128) return -1;
+  const g = SCAN_GROUPS;
+  let count = 0;
+  let gap = -1;
+  let lower = true;
+  let minimal = true;
+  let i = from;
+  if (slash - from >= 2 && text.charCodeAt(from) === 58 && text.charCodeAt(from + 1) === 58) {
+    gap = 0;
+    i = from + 2;
+  }
+  if (i < slash) {
+    for (;;) {
+      const start = i;
+      let v = 0;
+      while (i < slash && i - start < 5) {
+        const c = text.charCodeAt(i);
+        let d: number;
+        if (c >= 48 && c <= 57) d = c - 48;
+        else if (c >= 97 && c <= 102) d = c - 87;
+        else if (c >= 65 && c <= 70) {
+          d = c - 55;
+          lower = false;
+        } else break;
+        v = v * 16 + d;
+        i++;
+      }
+      const k = i - start;
+      if (k < 1 || k > 4 || count === 8) return -1;
+      if (k > 1 && text.charCodeAt(start) === 48) minimal = false;
+      g[count++] = v;
+      if (i === slash) break;
+      if (text.charCodeAt(i) !== 58) return -1;
+      i++;
+      if (i < slash && text.charCodeAt(i) === 58) {
+        if (gap >= 0) return -1;
+        gap = count;
+        i++;
+        if (i === slash) break;
+      } else if (i === slash) return -1;
+    }
+  }
+  if (gap < 0 ? count !== 8 : count > 7) return -1;
+  // Expand the gap, then write the words.
+  if (gap >= 0) {
+    const fill = 8 - count;
+    for (let k = count - 1; k >= gap; k--) g[k + fill] = g[k]!;
+    for (let k = gap; k < gap + fill; k++) g[k] = 0;
+  }
+  for (let k = 0; k < 4; k++) out[at + k] = (g[2 * k]! * 65536 + g[2 * k + 1]!) >>> 0;
+  // Canonical: lower case, no leading zeros, and "::" exactly where formatAddress puts it.
+  let canonical = lower && minimal;
+  if (canonical) {
+    let bestStart = -1;
+    let bestLen = 1;
+    for (let k = 0; k < 8; ) {
+      if (g[k] !== 0) {
+        k++;
+        continue;
+      }
+      let j = k;
+      while (j < 8 && g[j] === 0) j++;
+      if (j - k > bestLen) {
+        bestStart = k;
+        bestLen = j - k;
+      }
+      k = j;
+    }
+    canonical = gap < 0 ? bestStart < 0 : gap === bestStart && 8 - count === bestLen;
+  }
+  return len | SCAN_IPV6 | (canonical ? SCAN_CANONICAL : 0);
+}
+
+const SCAN_OUT = new Uint32Array(4);
+
 /**
  * Parses `addr/len` strictly (no octal, hex or short IPv4 forms, no zone index). Throws
  * PrefixParseError for bad syntax; host bits that are set are not an error here (see
  * `isAligned`), so that callers can report misalignment precisely.
  */
 export function parsePrefix(text: string): Prefix {
+  if (typeof text === 'string') {
+    const code = scanPrefix(text, SCAN_OUT, 0);
+    if (code >= 0) {
+      const o = SCAN_OUT;
+      return code & SCAN_IPV6 ? { family: 'ipv6', words: [o[0]!, o[1]!, o[2]!, o[3]!], len: code & 0xff } : { family: 'ipv4', words: [o[0]!], len: code & 0xff };
+    }
+  }
   const slash = typeof text === 'string' ? text.indexOf('/') : -1;
   if (slash < 0) {
     throw new PrefixParseError(`"${String(text)}" is not a prefix: expected ADDRESS/LENGTH, e.g. 2001:db8::/32 or 10.0.0.0/8`);
@@ -207,15 +353,15 @@ const GROUPS: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
  * string, where template literals make a tree of cons strings several times the size, which
  * matters with hundreds of thousands of prefixes held in a ledger.
  */
-function pushAddress(family: Family, words: readonly number[], out: string[]): void {
+function pushAddress(family: Family, words: ArrayLike<number>, at: number, out: string[]): void {
   if (family === 'ipv4') {
-    const w = words[0]!;
+    const w = words[at]!;
     out.push(DEC[w >>> 24]!, '.', DEC[(w >>> 16) & 255]!, '.', DEC[(w >>> 8) & 255]!, '.', DEC[w & 255]!);
     return;
   }
   const g = GROUPS;
   for (let k = 0; k < 4; k++) {
-    const w = words[k]!;
+    const w = words[at + k]!;
     g[2 * k] = w >>> 16;
     g[2 * k + 1] = w & 0xffff;
   }
@@ -255,7 +401,7 @@ function pushAddress(family: Family, words: readonly number[], out: string[]): v
 /** RFC 5952 text for IPv6 (compressed, lower case); dotted quad for IPv4. */
 export function formatAddress(family: Family, words: readonly number[]): string {
   const out: string[] = [];
-  pushAddress(family, words, out);
+  pushAddress(family, words, 0, out);
   return out.join('');
 }
 
@@ -263,11 +409,43 @@ export function formatPrefix(p: Prefix): string {
   return formatWords(p.family, p.words, p.len);
 }
 
-function formatWords(family: Family, words: readonly number[], len: number): string {
+function formatWords(family: Family, words: ArrayLike<number>, len: number, at = 0): string {
   const out: string[] = [];
-  pushAddress(family, words, out);
+  pushAddress(family, words, at, out);
   out.push('/', Number.isInteger(len) && len >= 0 && len < 256 ? DEC[len]! : String(len));
   return out.join('');
+}
+
+/**
+ * The text of the prefix whose address is `words[at]` onwards (1 word for IPv4, 4 for IPv6): for
+ * prefixes kept in a typed array.
+ */
+export function formatPrefixAt(family: Family, words: ArrayLike<number>, at: number, len: number): string {
+  return formatWords(family, words, len, at);
+}
+
+/**
+ * Writes `orBits(words, value, shift)` to `out` from position `at` (as many words as `words`
+ * has): a child block's address, straight into a typed array.
+ */
+export function writeOrBits(words: readonly number[], value: number, shift: number, out: Uint32Array, at: number): void {
+  const n = words.length;
+  for (let i = 0; i < n; i++) out[at + i] = words[i]!;
+  if (value === 0) return;
+  if (!(value > 0 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value))) throw new RangeError(`writeOrBits: ${value} is not a whole number below 2^53`);
+  // value = hi * 2^32 + lo, ORed in at word `k` (from the least significant) and bit `bit`.
+  const lo = value >>> 0;
+  const hi = (value - lo) / 4294967296;
+  const bit = shift & 31;
+  const last = at + n - 1 - (shift >>> 5);
+  if (bit === 0) {
+    if (last >= at) out[last] = out[last]! | lo;
+    if (hi !== 0 && last - 1 >= at) out[last - 1] = out[last - 1]! | hi;
+    return;
+  }
+  if (last >= at) out[last] = out[last]! | (lo << bit);
+  if (last - 1 >= at) out[last - 1] = out[last - 1]! | (lo >>> (32 - bit)) | (hi << bit);
+  if (hi !== 0 && last - 2 >= at) out[last - 2] = out[last - 2]! | (hi >>> (32 - bit));
 }
 
 const SCRATCH_V4: number[] = [0];

@@ -65,12 +65,46 @@ describe('the shipped Gansu ledger', () => {
     const plan = AddressPlan.build(gansu, shipped, { file: LEDGER_PATH });
     expect(plan.allocations()).toHaveLength(requirementsOf(gansu).length);
     expect(planViolations(gansu, plan.allocations())).toEqual([]);
-    expect(plan.allocateMissing()).toEqual([]);
+    expect(plan.allocateMissing().toArray()).toEqual([]);
     expect(plan.released).toEqual([]);
   });
 
   it('is in canonical form: serializing it gives back the same bytes', () => {
     expect(serializeLedger(gansu.name, shipped, planeOrder(gansu))).toBe(shippedText);
+  });
+});
+
+describe('the plan, stored compactly', () => {
+  it('answers get(), allocations() and allocateMissing() with the same objects, made when read', () => {
+    const plan = AddressPlan.build(gansu, shipped, { file: LEDGER_PATH });
+    const list = plan.allocations();
+    expect(list.toArray()).toEqual(shipped);
+    expect(list[0]).toBe(plan.get(shipped[0]!.plane, shipped[0]!.family, shipped[0]!.owner));
+    expect(list.at(-1)).toBe(list[list.length - 1]);
+    // JSON as the plain objects would give it (what `plan -o json` and `ipam export` print).
+    expect(JSON.stringify(list)).toBe(JSON.stringify(shipped));
+    const fresh = AddressPlan.build(gansu, [], { file: FILE });
+    const added = fresh.allocateMissing();
+    expect(added[0]).toBe(fresh.allocations()[0]);
+    expect(added[0]).toEqual({ plane: 'plane-1', family: 'ipv6', owner: 'gansu', level: 'province', prefix: '2001:db8::/33', parent: null });
+    expect(serializeLedger(gansu.name, added, planeOrder(gansu))).toBe(shippedText);
+  });
+
+  it('writes a ledger holding allocations under a service (explicit requirements) as the objects would be written', () => {
+    const plan = AddressPlan.build(gansu, shipped, { file: LEDGER_PATH });
+    const video = find(shipped, 'plane-1', 'ipv4', 'lanzhou-chengguan/video');
+    const extra = plan.allocateMissing([{ plane: 'plane-1', family: 'ipv4', owner: 'extra/camera', level: 'service', parentOwner: video.owner, length: parsePrefix(video.prefix).len + 1 }]);
+    expect(extra.toArray()).toEqual([{ plane: 'plane-1', family: 'ipv4', owner: 'extra/camera', level: 'service', prefix: formatPrefix({ ...parsePrefix(video.prefix), len: parsePrefix(video.prefix).len + 1 }), parent: video.prefix }]);
+    const text = serializeLedger(gansu.name, plan.allocations(), planeOrder(gansu));
+    expect(text).toBe(serializeLedger(gansu.name, plan.allocations().toArray(), planeOrder(gansu)));
+    expect(text).not.toBe(shippedText);
+  });
+
+  it('writes text that UTF-8 cannot carry (a lone surrogate) as it is', () => {
+    const a: Allocation = { plane: 'p\u{1F600}', family: 'ipv4', owner: 'o\uD800', level: 'service', prefix: '10.0.0.0/8', parent: '\uDC00' };
+    expect(serializeLedger('e', [a], [])).toBe(
+      `{\n  "version": 1,\n  "estate": "e",\n  "allocations": [\n    {"plane": "p\u{1F600}", "family": "ipv4", "owner": "o\\ud800", "level": "service", "prefix": "10.0.0.0/8", "parent": "\uDC00"}\n  ]\n}\n`,
+    );
   });
 });
 
@@ -364,7 +398,7 @@ describe('exhaustion', () => {
   it('exhaustion leaves allocations() untouched', () => {
     const plan = AddressPlan.build(tiny(17), [], { file: FILE });
     expect(() => plan.allocateMissing()).toThrow(PrefixExhaustedError);
-    expect(plan.allocations()).toEqual([]);
+    expect(plan.allocations().toArray()).toEqual([]);
   });
 });
 

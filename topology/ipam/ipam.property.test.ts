@@ -9,6 +9,7 @@ import type { Estate } from '../estate.js';
 import { loadEstateFromSources } from '../load.js';
 import { formatPrefix, parsePrefix } from '../prefix.js';
 import { AddressPlan } from './address-plan.js';
+import type { AllocationList } from './allocation-list.js';
 import { parseLedger, serializeLedger, type Allocation } from './ledger.js';
 import { planViolations } from './plan.test-helpers.js';
 import { ownersOf, requirementsOf } from './requirements.js';
@@ -200,7 +201,7 @@ function allocateFresh(estate: Estate): AddressPlan {
 }
 
 /** The ledger as it would be written and read back. */
-function roundTrip(estate: Estate, allocations: readonly Allocation[]): Allocation[] {
+function roundTrip(estate: Estate, allocations: readonly Allocation[] | AllocationList): Allocation[] {
   return parseLedger(serializeLedger(estate.name, allocations, estate.doc.planes.map((p) => p.id)), FILE);
 }
 
@@ -217,7 +218,7 @@ describe('IPAM properties', () => {
         expect(planViolations(estate, plan.allocations())).toEqual([]);
         // The validator accepts what the allocator produced, and there is nothing left to do.
         const again = AddressPlan.build(estate, roundTrip(estate, plan.allocations()), { file: FILE });
-        expect(again.allocateMissing()).toEqual([]);
+        expect(again.allocateMissing().toArray()).toEqual([]);
         expect(again.released).toEqual([]);
       }),
       { numRuns: 60 },
@@ -260,6 +261,11 @@ describe('IPAM properties', () => {
         expect(viaOwners.allocations()).toEqual(implicit.allocations());
         // Every table answers get() for every allocation, whichever path made it.
         for (const a of implicit.allocations()) expect(implicit.get(a.plane, a.family, a.owner)).toBe(a);
+        // The plan writes its ledger (all of it, or what was added) as the objects would be written.
+        const planes = e1.doc.planes.map((p) => p.id);
+        for (const list of [a1, a2, implicit.allocations(), explicit.allocations(), implicit.allocations().slice(1)]) {
+          expect(serializeLedger(e1.name, list, planes)).toBe(serializeLedger(e1.name, list.toArray(), planes));
+        }
       }),
       { numRuns: 30 },
     );
@@ -326,8 +332,8 @@ describe('IPAM properties', () => {
         const plan2 = AddressPlan.build(e2, l1, { file: FILE, prune: true });
         expect(plan2.released.map(k).sort()).toEqual(gone.map(k).sort());
         const kept = l1.filter((a) => owners2.has(a.owner));
-        expect(plan2.allocations()).toEqual(kept);
-        expect(plan2.allocateMissing()).toEqual([]);
+        expect(plan2.allocations().toArray()).toEqual(kept);
+        expect(plan2.allocateMissing().toArray()).toEqual([]);
         expect(planViolations(e2, plan2.allocations())).toEqual([]);
 
         // A later allocation (into the freed space, too) moves nothing that was kept.
@@ -385,7 +391,7 @@ describe('IPAM properties', () => {
         expect((error as LedgerValidationError).issues.every((i) => /^allocations\[\d+\]\.plane$/.test(i.path))).toBe(true);
         const plan2 = AddressPlan.build(e2, l1, { file: FILE, prune: true });
         expect(plan2.released.map(k).sort()).toEqual(l1.filter((a) => a.plane === 'plane-2').map(k).sort());
-        expect(plan2.allocateMissing()).toEqual([]);
+        expect(plan2.allocateMissing().toArray()).toEqual([]);
       }),
       { numRuns: 20 },
     );

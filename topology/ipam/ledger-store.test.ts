@@ -70,7 +70,7 @@ describe('allocateLedger', () => {
     await allocateLedger(loadEstate(dir));
     const before = readFileSync(join(dir, LEDGER_FILE));
     const again = await allocateLedger(loadEstate(dir));
-    expect(again.added).toEqual([]);
+    expect(again.added.toArray()).toEqual([]);
     expect(again.written).toBe(false);
     expect(readFileSync(join(dir, LEDGER_FILE)).equals(before)).toBe(true);
     expectClean(dir, true);
@@ -79,7 +79,7 @@ describe('allocateLedger', () => {
   it('leaves the shipped ledger as it is', async () => {
     const dir = gansuCopy(true);
     const out = await allocateLedger(loadEstate(dir));
-    expect(out.added).toEqual([]);
+    expect(out.added.toArray()).toEqual([]);
     expect(out.written).toBe(false);
     expect(readFileSync(join(dir, LEDGER_FILE), 'utf8')).toBe(shippedText);
   });
@@ -146,7 +146,7 @@ describe('allocateLedger', () => {
 
     const out = await allocateLedger(loadEstate(dir), { prune: true });
     expect(out.written).toBe(true);
-    expect(out.added).toEqual([]);
+    expect(out.added.toArray()).toEqual([]);
     expect(out.released.map((a) => `${a.plane} ${a.family} ${a.owner}`).sort()).toEqual(gone.map((a) => `${a.plane} ${a.family} ${a.owner}`).sort());
     const after = readFileSync(join(dir, LEDGER_FILE), 'utf8').split('\n').map((l) => l.replace(/,$/, ''));
     const expected = shippedText

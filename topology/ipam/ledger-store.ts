@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import type { Estate } from '../estate.js';
 import { withFileLock, writeFileAtomic } from '../fs-atomic.js';
 import { loadEstateFromSources, readEstateSources, digestSources } from '../load.js';
-import { AddressPlan } from './address-plan.js';
+import { AddressPlan, type BuildOptions } from './address-plan.js';
+import type { AllocationList } from './allocation-list.js';
 import { LEDGER_FILE, parseLedger, serializeLedger, type Allocation } from './ledger.js';
+import { canonicalLedgerEntries } from './ledger-entries.js';
 
 export function ledgerPathOf(estateDir: string): string {
   return join(estateDir, LEDGER_FILE);
@@ -22,7 +24,16 @@ export function readLedgerText(path: string): string | undefined {
 
 /** Loads and validates the ledger of an estate, without changing anything. */
 export function openAddressPlan(estate: Estate, ledgerPath = ledgerPathOf(estate.dir ?? '.')): AddressPlan {
-  return AddressPlan.build(estate, parseLedger(readLedgerText(ledgerPath), ledgerPath), { file: ledgerPath });
+  return loadAddressPlan(estate, readLedgerText(ledgerPath), { file: ledgerPath });
+}
+
+/**
+ * `AddressPlan.build(estate, parseLedger(text, options.file), options)`: the same plan, or the
+ * same error. Canonical text (as serializeLedger writes it) is read without an object per entry.
+ */
+export function loadAddressPlan(estate: Estate, text: string | undefined, options: BuildOptions): AddressPlan {
+  const entries = text === undefined ? undefined : canonicalLedgerEntries(text);
+  return entries === undefined ? AddressPlan.build(estate, parseLedger(text, options.file), options) : AddressPlan.fromEntries(estate, entries, options);
 }
 
 export interface AllocateOptions {
@@ -36,7 +47,8 @@ export interface AllocateOutcome {
   /** The estate the allocation was decided on (re-read under the lock if it changed on disk). */
   estate: Estate;
   plan: AddressPlan;
-  added: Allocation[];
+  /** What was allocated (`plan.allocateMissing()`): array-like, see AllocationList. */
+  added: AllocationList;
   released: Allocation[];
   /** True when the ledger file was (re)written. */
   written: boolean;
@@ -54,7 +66,7 @@ export async function allocateLedger(loaded: Estate, options: AllocateOptions = 
     // decide on the estate as it is now, under the lock, or --prune could release its work.
     const estate = freshEstate(loaded);
     const text = readLedgerText(ledgerPath);
-    const plan = AddressPlan.build(estate, parseLedger(text, ledgerPath), { file: ledgerPath, prune: options.prune ?? false });
+    const plan = loadAddressPlan(estate, text, { file: ledgerPath, prune: options.prune ?? false });
     const added = plan.allocateMissing();
     const released = plan.released;
     let written = false;

@@ -2,8 +2,10 @@
 // directory as ledger.json (one allocation per line, so that it diffs well in git).
 import { Type, type Static } from '@sinclair/typebox';
 import { LedgerValidationError, type Issue } from '../errors.js';
-import { comparePrefixes, parsePrefix, type Family } from '../prefix.js';
+import type { Family } from '../prefix.js';
 import { validate } from '../validate.js';
+import { AllocationList } from './allocation-list.js';
+import { LedgerWriter, writeSortedLedgerLines } from './ledger-lines.js';
 import { ALLOCATION_LEVELS, type AllocationLevel } from './requirements.js';
 
 export const LEDGER_FILE = 'ledger.json';
@@ -60,27 +62,59 @@ export function parseLedger(text: string | undefined, file: string): Allocation[
       { file, path: '', message: `is not valid JSON${where}${hint}: ${reason}; fix it by hand or restore it from git — it is never overwritten while invalid` },
     ]);
   }
+  if (isLedgerDocument(data)) return data.allocations as Allocation[];
   const issues: Issue[] = validate(LedgerSchema, data, file);
   if (issues.length > 0) throw new LedgerValidationError(issues);
   return (data as LedgerDocument).allocations as Allocation[];
 }
 
+const LEVELS: ReadonlySet<unknown> = new Set(ALLOCATION_LEVELS);
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * LedgerSchema checked by hand, for a ledger of hundreds of thousands of entries: true only for
+ * what the schema accepts. When it says false, the schema check runs and names the problems.
+ */
+function isLedgerDocument(data: unknown): data is LedgerDocument {
+  if (!isPlainObject(data) || Object.keys(data).length !== 3 || !Object.hasOwn(data, 'version') || !Object.hasOwn(data, 'estate') || !Object.hasOwn(data, 'allocations')) return false;
+  const { version, estate, allocations } = data;
+  if (version !== LEDGER_VERSION || typeof estate !== 'string' || !Array.isArray(allocations)) return false;
+  for (let i = 0; i < allocations.length; i++) {
+    const a: unknown = allocations[i];
+    if (!isPlainObject(a)) return false;
+    let keys = 0;
+    for (const _ in a) keys++;
+    if (
+      keys !== 6 ||
+      !isText(a.plane) ||
+      (a.family !== 'ipv6' && a.family !== 'ipv4') ||
+      !isText(a.owner) ||
+      !LEVELS.has(a.level) ||
+      !isText(a.prefix) ||
+      !(a.parent === null || isText(a.parent)) ||
+      // Six keys, and these six own: no other key.
+      !Object.hasOwn(a, 'plane') ||
+      !Object.hasOwn(a, 'family') ||
+      !Object.hasOwn(a, 'owner') ||
+      !Object.hasOwn(a, 'level') ||
+      !Object.hasOwn(a, 'prefix') ||
+      !Object.hasOwn(a, 'parent')
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
  * The canonical text of a ledger: allocations ordered by plane (in the given order), family
- * (IPv6 first) and address, one per line. The same allocations always give the same bytes.
+ * (IPv6 first) and address, one per line. The same allocations always give the same bytes. A
+ * plan's `AllocationList` is written straight from the plan's compact storage.
  */
-export function serializeLedger(estateName: string, allocations: readonly Allocation[], planeOrder: readonly string[]): string {
-  const planeRank = new Map(planeOrder.map((p, i) => [p, i]));
-  const keyed = allocations.map((a) => ({ a, p: parsePrefix(a.prefix) }));
-  keyed.sort(
-    (x, y) =>
-      (planeRank.get(x.a.plane) ?? 1e9) - (planeRank.get(y.a.plane) ?? 1e9) ||
-      (x.a.plane < y.a.plane ? -1 : x.a.plane > y.a.plane ? 1 : 0) ||
-      comparePrefixes(x.p, y.p),
-  );
-  const lines = keyed.map(
-    ({ a }) =>
-      `    {"plane": ${JSON.stringify(a.plane)}, "family": "${a.family}", "owner": ${JSON.stringify(a.owner)}, "level": "${a.level}", "prefix": "${a.prefix}", "parent": ${a.parent === null ? 'null' : `"${a.parent}"`}}`,
-  );
-  return `{\n  "version": ${LEDGER_VERSION},\n  "estate": ${JSON.stringify(estateName)},\n  "allocations": [\n${lines.join(',\n')}${lines.length ? '\n' : ''}  ]\n}\n`;
+export function serializeLedger(estateName: string, allocations: readonly Allocation[] | AllocationList, planeOrder: readonly string[]): string {
+  const out = new LedgerWriter(`{\n  "version": ${LEDGER_VERSION},\n  "estate": ${JSON.stringify(estateName)},\n  "allocations": [\n`);
+  if (allocations instanceof AllocationList) allocations.writeLedgerLines(planeOrder, out);
+  else writeSortedLedgerLines(allocations, planeOrder, out);
+  return out.finish();
 }

@@ -15,7 +15,7 @@ const key = (plane: string, family: string, owner: string): string => `${plane}|
  * - the root is the plane's root;
  * - two allocations of one plane and family overlap only when one is an ancestor of the other.
  */
-export function planViolations(estate: Estate, allocations: readonly Allocation[]): string[] {
+export function planViolations(estate: Estate, allocations: Iterable<Allocation>): string[] {
   const out: string[] = [];
   const reqs = requirementsOf(estate);
   const reqByKey = new Map(reqs.map((r) => [key(r.plane, r.family, r.owner), r]));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatPrefix, isAligned, parsePrefix, width, type Family, type Prefix } from '../prefix.js';
-import { PrefixNode } from './prefix-node.js';
+import { ChildPool, PrefixNode } from './prefix-node.js';
 
 // Oracle arithmetic on BigInt.
 const big = (p: Prefix): bigint => p.words.reduce((v, w) => (v << 32n) | BigInt(w >>> 0), 0n);
@@ -120,5 +120,34 @@ describe('PrefixNode', () => {
     node.insert(parsePrefix('10.0.0.64/26'), 'x');
     expect(node.freePrefixes().map(formatPrefix)).toEqual(['10.0.0.0/26', '10.0.0.128/25']);
     expect(node.freePrefixes(1).map(formatPrefix)).toEqual(['10.0.0.0/26']);
+  });
+
+  it('a node in a child pool keeps its children in order, and any tag (moving out of the pool for one that is not an integer)', () => {
+    const pool = new ChildPool(3);
+    const node = new PrefixNode(parsePrefix('10.0.0.0/24'));
+    node.reserve(2, pool);
+    const other = new PrefixNode(parsePrefix('10.0.1.0/24'));
+    other.reserve(1, pool);
+    expect(other.insert(parsePrefix('10.0.1.0/25'), 9)).toBeUndefined();
+    expect(node.insert(parsePrefix('10.0.0.128/25'), 1)).toBeUndefined();
+    expect(node.insert(parsePrefix('10.0.0.0/26'), 2)).toBeUndefined();
+    const tag = { owner: 'x' };
+    expect(node.insert(parsePrefix('10.0.0.64/26'), tag)).toBeUndefined(); // outgrows its region, and is not an integer
+    expect([0, 1, 2].map((k) => node.tagAt(k))).toEqual([2, tag, 1]);
+    expect(node.insert(parsePrefix('10.0.0.64/27'), 3)?.overlaps).toBe(tag);
+    expect(other.tagAt(0)).toBe(9);
+    expect(other.firstFit(25)).toEqual(parsePrefix('10.0.1.128/25'));
+    expect(node.firstFit(26)).toBeUndefined();
+  });
+
+  it('a tag that is not an integer moves a node out of its pool while it has room there', () => {
+    const pool = new ChildPool(4);
+    const node = new PrefixNode(parsePrefix('2001:db8::/48'));
+    node.reserve(4, pool);
+    expect(node.insert(parsePrefix('2001:db8:0:1::/64'), 5)).toBeUndefined();
+    expect(node.insert(parsePrefix('2001:db8::/64'), 'first')).toBeUndefined();
+    expect(node.insert(parsePrefix('2001:db8:0:2::/64'), 1.5)).toBeUndefined();
+    expect([0, 1, 2].map((k) => node.tagAt(k))).toEqual(['first', 5, 1.5]);
+    expect([...pool.tags]).toEqual([5, 0, 0, 0]);
   });
 });

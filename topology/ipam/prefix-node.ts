@@ -11,27 +11,20 @@ export interface Gap {
   end: number;
 }
 
-/** A double array of `length` slots, holey, made as doubles so that storing one copies nothing. */
-function doubles(length: number): number[] {
-  const a = [0.5];
-  a.length = length;
-  return a;
-}
-
 /**
- * Room for the children of many nodes in two large arrays, which the garbage collector neither
- * copies nor scans as hundreds of thousands of small ones: a node takes a region sized for the
- * children it will have (see `PrefixNode.reserve`) and moves out to arrays of its own only if it
- * outgrows it.
+ * Room for the children of many nodes in two large typed arrays, which the garbage collector
+ * neither copies nor scans: a node takes a region sized for the children it will have (see
+ * `PrefixNode.reserve`) and moves out to arrays of its own if it outgrows it. Tags in a pool are
+ * 32-bit integers (a child with any other tag moves its node out).
  */
 export class ChildPool {
-  readonly ranges: number[];
-  readonly tags: unknown[];
+  readonly ranges: Float64Array;
+  readonly tags: Int32Array;
   private used = 0;
 
   constructor(capacity: number) {
-    this.ranges = doubles(2 * capacity);
-    this.tags = new Array<unknown>(capacity);
+    this.ranges = new Float64Array(2 * capacity);
+    this.tags = new Int32Array(capacity);
   }
 
   /** The first of `children` free slots, or -1 when the pool is full. */
@@ -43,7 +36,7 @@ export class ChildPool {
   }
 }
 
-const NO_RANGES = doubles(0);
+const NO_RANGES = new Float64Array(0);
 const NO_TAGS: unknown[] = [];
 
 export class PrefixNode {
@@ -57,23 +50,37 @@ export class PrefixNode {
    * ChildPool. They are sized by hand (see `reserve`) because a large plan has hundreds of
    * thousands of nodes and a JavaScript array grown by push keeps up to half of itself spare.
    */
-  private ranges: number[] = NO_RANGES;
-  private tags: unknown[] = NO_TAGS;
+  private ranges: Float64Array = NO_RANGES;
+  /** The children's tags: in a pool, integers; otherwise anything. */
+  private tags: unknown[] | Int32Array = NO_TAGS;
   private base = 0;
   private capacity = 0;
   private count = 0;
 
+  /** The prefix's text, formatted when first asked for unless given. */
+  private textCache: string | undefined;
+
   constructor(
     readonly prefix: Prefix,
-    readonly text: string = formatPrefix(prefix),
+    text?: string,
   ) {
     const hostBits = width(prefix.family) - prefix.len;
     this.unitShift = Math.max(0, hostBits - MAX_SPAN_BITS);
     this.span = 2 ** (hostBits - this.unitShift);
+    this.textCache = text;
+  }
+
+  get text(): string {
+    return (this.textCache ??= formatPrefix(this.prefix));
   }
 
   get childCount(): number {
     return this.count;
+  }
+
+  /** The tag of the k-th child in address order (k < childCount). */
+  tagAt(k: number): unknown {
+    return this.tags[this.base + k];
   }
 
   /**
@@ -97,7 +104,7 @@ export class PrefixNode {
 
   /** Moves the children to arrays of the node's own with room for `capacity`. */
   private resize(capacity: number): void {
-    const ranges = doubles(2 * capacity);
+    const ranges = new Float64Array(2 * capacity);
     const tags = new Array<unknown>(capacity);
     const b = this.base;
     for (let k = 0; k < 2 * this.count; k++) ranges[k] = this.ranges[2 * b + k]!;
@@ -112,8 +119,9 @@ export class PrefixNode {
   private insertAt(i: number, start: number, end: number, tag: unknown): void {
     const n = this.count;
     if (n === this.capacity) this.resize(n < 4 ? 4 : n + (n >> 1));
+    else if (this.tags instanceof Int32Array && ((tag as number) | 0) !== tag) this.resize(this.capacity);
     const ranges = this.ranges;
-    const tags = this.tags;
+    const tags = this.tags as unknown[];
     const b = this.base;
     for (let k = b + n; k > b + i; k--) {
       ranges[2 * k] = ranges[2 * k - 2]!;

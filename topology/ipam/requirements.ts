@@ -47,11 +47,20 @@ export interface Owner {
  * each id's position. Large estates have hundreds of thousands of service owners.
  */
 export interface OwnerIndex {
+  /** How many owners there are. */
+  readonly size: number;
+  /** Every owner's id (service owners' ids are made when first asked for: see `idAt`). */
   readonly ids: readonly string[];
+  /** The id of the owner at position i (a service owner's is made, and kept, when first asked for). */
+  idAt(i: number): string;
+  /** Is `text.slice(start, end)` the id of the owner at position i? (Without making either.) */
+  idIs(i: number, text: string, start: number, end: number): boolean;
   readonly levels: readonly AllocationLevel[];
   readonly parents: readonly (string | null)[];
   /** How many owners have each owner as their parent. */
   readonly childCounts: ArrayLike<number>;
+  /** The position of each owner's parent in the lists (-1 for none). */
+  readonly parentPositions: ArrayLike<number>;
   /** id → position in the lists (made when first asked for where the ids are known distinct). */
   readonly index: ReadonlyMap<string, number>;
 }
@@ -69,10 +78,14 @@ export function ownerMapOf({ ids, levels, parents }: OwnerIndex): Map<string, Ow
 }
 
 class OwnerLists implements OwnerIndex {
-  readonly ids: string[];
+  /** Ids, or for a service owner whose id is not made yet (`pending`), the service's name. */
+  private readonly names: string[];
+  /** 1 where `names` holds a service name whose owner id is `parents[i]/names[i]`. */
+  private readonly pending: Uint8Array;
   readonly levels: AllocationLevel[];
   readonly parents: (string | null)[];
   readonly childCounts: Int32Array;
+  parentPositions: Int32Array;
   private n = 0;
   private map: Map<string, number> | undefined;
 
@@ -83,16 +96,44 @@ class OwnerLists implements OwnerIndex {
    */
   constructor(capacity?: number) {
     if (capacity === undefined) this.map = new Map();
-    this.ids = new Array<string>(capacity ?? 0);
+    this.names = new Array<string>(capacity ?? 0);
+    this.pending = new Uint8Array(capacity ?? 0);
     this.levels = new Array<AllocationLevel>(capacity ?? 0);
     this.parents = new Array<string | null>(capacity ?? 0);
     this.childCounts = new Int32Array(capacity ?? 0);
+    this.parentPositions = new Int32Array(capacity ?? 0);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  idAt(i: number): string {
+    if (this.pending[i] === 1) {
+      this.names[i] = serviceOwner(this.parents[i]!, this.names[i]!);
+      this.pending[i] = 0;
+    }
+    return this.names[i]!;
+  }
+
+  idIs(i: number, text: string, start: number, end: number): boolean {
+    const name = this.names[i]!;
+    if (this.pending[i] !== 1) return end - start === name.length && text.startsWith(name, start);
+    const owner = this.parents[i]!;
+    const slash = start + owner.length;
+    return end - start === owner.length + 1 + name.length && text.startsWith(owner, start) && text.charCodeAt(slash) === 47 && text.startsWith(name, slash + 1);
+  }
+
+  get ids(): readonly string[] {
+    for (let i = 0; i < this.n; i++) if (this.pending[i] === 1) this.idAt(i);
+    return this.names;
   }
 
   get index(): ReadonlyMap<string, number> {
     if (!this.map) {
+      const ids = this.ids;
       const map = new Map<string, number>();
-      for (let i = 0; i < this.ids.length; i++) map.set(this.ids[i]!, i);
+      for (let i = 0; i < ids.length; i++) map.set(ids[i]!, i);
       this.map = map;
     }
     return this.map;
@@ -104,17 +145,40 @@ class OwnerLists implements OwnerIndex {
     if (i === undefined) {
       i = this.n++;
       this.map?.set(id, i);
-      this.ids[i] = id;
+      this.names[i] = id;
     }
+    return this.record(i, level, parent, parentAt);
+  }
+
+  /**
+   * Records the owner of service `service` of `owner` (at position `ownerAt`), whose id is made
+   * when first asked for: only where ids are known distinct (with a capacity).
+   */
+  setService(owner: string, service: string, ownerAt: number): number {
+    if (this.map !== undefined) return this.set(serviceOwner(owner, service), 'service', owner, ownerAt);
+    const i = this.n++;
+    this.names[i] = service;
+    this.pending[i] = 1;
+    return this.record(i, 'service', owner, ownerAt);
+  }
+
+  private record(i: number, level: AllocationLevel, parent: string | null, parentAt: number): number {
     this.levels[i] = level;
     this.parents[i] = parent;
+    if (i >= this.parentPositions.length) {
+      const grown = new Int32Array(Math.max(16, 2 * this.parentPositions.length, i + 1));
+      grown.set(this.parentPositions);
+      this.parentPositions = grown;
+    }
+    this.parentPositions[i] = parentAt;
     if (parentAt >= 0 && parentAt < this.childCounts.length) this.childCounts[parentAt]!++;
     return i;
   }
 
   /** Trims the lists to the owners recorded. */
   done(): this {
-    this.ids.length = this.levels.length = this.parents.length = this.n;
+    this.names.length = this.levels.length = this.parents.length = this.n;
+    if (this.parentPositions.length !== this.n) this.parentPositions = this.parentPositions.slice(0, this.n);
     return this;
   }
 }
@@ -154,7 +218,7 @@ export function ownerIndexOf(estate: Estate): OwnerIndex {
   }
   const owners = new OwnerLists(capacity);
   const addServices = (ownerId: string, at: number, names: readonly string[] | undefined) => {
-    for (const s of names ?? []) owners.set(serviceOwner(ownerId, s), 'service', ownerId, at);
+    for (const s of names ?? []) owners.setService(ownerId, s, at);
   };
   // Parents before children regardless of file order: walk the tree from the province.
   const province = estate.province();
