@@ -44,6 +44,7 @@ import { AddressPlan } from '../topology/ipam/address-plan.js';
 import { requirementsOf } from '../topology/ipam/requirements.js';
 import type { EstateDocument, Unit } from '../topology/schema.js';
 import { parsePrefix } from '../topology/prefix.js';
+import { median, runChild } from './harness.js';
 
 const TARGET_MS = 1000;
 const TARGET_RSS_MB = 200;
@@ -259,21 +260,8 @@ function baselineOnce(count: number): { ms: number; peakRssMb: number; rssBefore
   return { ms: Number(t1 - t0) / 1e6, peakRssMb, rssBeforeMb };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 async function child<T>(args: string[]): Promise<T> {
-  const { spawnSync } = await import('node:child_process');
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [...process.execArgv, self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.status !== 0) {
-    process.stderr.write(r.stderr);
-    throw new Error(`bench child ${args.join(' ')} exited with ${r.status ?? r.signal}`);
-  }
-  return JSON.parse(r.stdout) as T;
+  return runChild<T>(fileURLToPath(import.meta.url), args);
 }
 
 async function main(): Promise<void> {

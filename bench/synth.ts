@@ -41,6 +41,7 @@ import { AddressPlan } from '../topology/ipam/address-plan.js';
 import type { Cloud, DataCentre, Department, EstateDocument, Tenant, Unit } from '../topology/schema.js';
 import { buildDesiredState } from '../stacks/graph/desired-state.js';
 import { renderStacks } from '../stacks/synth.js';
+import { median, runChild } from './harness.js';
 
 const TARGET_MS = 3000;
 const TARGET_RSS_MB = 400;
@@ -311,21 +312,8 @@ async function cdktfOnce(tenants: number): Promise<CdktfResult> {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 async function child<T>(args: string[]): Promise<T> {
-  const { spawnSync } = await import('node:child_process');
-  const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [...process.execArgv, self, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.status !== 0) {
-    process.stderr.write(r.stderr);
-    throw new Error(`bench child ${args.join(' ')} exited with ${r.status ?? r.signal}`);
-  }
-  return JSON.parse(r.stdout) as T;
+  return runChild<T>(fileURLToPath(import.meta.url), args);
 }
 
 async function main(): Promise<void> {

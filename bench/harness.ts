@@ -1,0 +1,19 @@
+// Shared by the benchmarks: medians, and one fresh child process per run (so that each run's
+// peak RSS is its own).
+import { spawnSync } from 'node:child_process';
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs `script` (the calling bench's own file) again with `args`; its stdout is one JSON value. */
+export function runChild<T>(script: string, args: string[]): T {
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr);
+    throw new Error(`bench child ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+  }
+  return JSON.parse(r.stdout) as T;
+}
