@@ -615,3 +615,24 @@ export async function status(opts: { stateDir?: string } = {}): Promise<DevStatu
 export function kubeRequest(cluster: Pick<DevCluster, 'server' | 'caFile' | 'tokens'>, method: string, path: string, body?: unknown, token = cluster.tokens.admin) {
   return httpCall(`${cluster.server}${path}`, { method, body, token, ca: readFileSync(cluster.caFile), timeoutMs: 15_000 });
 }
+
+/**
+ * Restarts one cluster's kube-apiserver with the same command line (for tests of clients that must
+ * survive an API server restart): SIGTERM, then start it again and wait for /readyz.
+ */
+export async function restartApiserver(clusterName: string, opts: { stateDir?: string; readyTimeoutMs?: number } = {}): Promise<DevCluster> {
+  const stateDir = resolve(opts.stateDir ?? defaultStateDir());
+  const state = readState(stateDir);
+  const cluster = state?.clusters.find((c) => c.name === clusterName);
+  if (!state || !cluster) throw new DevClusterError(`no cluster "${clusterName}" running in ${stateDir}`);
+  const rec = cluster.apiserver;
+  // The exact arguments it was started with, from the kernel (NUL-separated).
+  const args = readFileSync(`/proc/${rec.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1);
+  await stopProcess(rec);
+  const p = paths(stateDir);
+  const started = startProcess(rec.name, rec.command, args, { log: join(p.logs, `${rec.name}.log`), pidFile: join(p.pids, `${rec.name}.pid`), env: childEnv() });
+  cluster.apiserver = started.record;
+  writeState(state);
+  await waitFor(started, `${cluster.server}/readyz`, { ca: readFileSync(cluster.caFile, 'utf8'), token: cluster.tokens.admin, timeoutMs: opts.readyTimeoutMs ?? 120_000 });
+  return cluster;
+}

@@ -8,6 +8,7 @@ import { Operator } from '../../operator/manager.js';
 import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
+import { restartApiserver } from '../../operator/dev-cluster/index.js';
 import { startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
@@ -116,6 +117,19 @@ describe('operator on real API servers', () => {
     // Deleted, or terminating while the namespace controller empties it.
     expect((ns as { code?: number }).code === 404 || (ns as k8s.V1Namespace).metadata?.deletionTimestamp !== undefined).toBe(true);
   }, 45_000);
+
+  it('recovers its watches when the management and member API servers restart under it', async () => {
+    await restartApiserver('management', { stateDir: env.stateDir });
+    await createTenant('tianshui-after-restart', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
+    await waitFor('tenant Ready after the management API server restarted', async () => (await getCR('tenants', 'tianshui-after-restart')).status?.phase === 'Ready', 60_000);
+    await restartApiserver('member-1', { stateDir: env.stateDir });
+    const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
+    await waitFor('member-1 answering', async () => (await core.readNamespace({ name: 'tianshui-after-restart' })).metadata?.name);
+    const quota = await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-after-restart' });
+    quota.spec!.hard!['requests.cpu'] = '77';
+    await core.replaceNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-after-restart', body: quota });
+    await waitFor('the quota restored after the member API server restarted', async () => (await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-after-restart' })).spec?.hard?.['requests.cpu'] === '2', 30_000, 100);
+  }, 180_000);
 
   it('fails over: a second replica waits, and takes over within the lease duration when the leader stops', async () => {
     const a = operators[0]!;
