@@ -91,6 +91,10 @@ async function upCommand(opts: { members: string; stateDir?: string; output: Out
     stateDir: opts.stateDir,
     onProgress: progress ? (m) => process.stderr.write(`dev up: ${m}\n`) : undefined,
   });
+  // The operator's CRDs in the management cluster; Multus and Velero stand-ins in the members.
+  const { installDevCrds } = await import('../../operator/dev-setup.js');
+  const installed = await installDevCrds(plane);
+  if (progress) for (const i of installed) process.stderr.write(`dev up: ${i.cluster}: installed ${i.crds.join(', ')}\n`);
   if (opts.output === 'json') {
     // Tokens stay in state.json and the kubeconfigs (mode 0600), not on stdout.
     printJson({ ...plane, clusters: plane.clusters.map(({ tokens: _tokens, ...c }) => c) });
@@ -107,6 +111,7 @@ async function upCommand(opts: { members: string; stateDir?: string; output: Out
   const first = plane.clusters[0];
   process.stdout.write(`\netcd ${plane.etcd.url}\n`);
   if (first) process.stdout.write(`Try: ${plane.kubectl ?? 'kubectl'} --kubeconfig ${first.kubeconfig} get namespaces\n`);
+  process.stdout.write(`Onboard a member: longyun node onboard --kubeconfig ${first?.kubeconfig ?? 'management.kubeconfig'} --member-kubeconfig <member kubeconfig> --unit tianshui --kind municipal --wait\n`);
   process.stdout.write('Stop: longyun dev down\n');
   return EXIT.OK;
 }
