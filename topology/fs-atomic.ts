@@ -1,6 +1,6 @@
 // State files are written atomically (temp file + fsync + rename) under an inter-process lock, so
 // that a crash or a concurrent run never leaves a half-written or lost file.
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { LockTimeoutError } from './errors.js';
@@ -55,6 +55,3 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T> | T, op
   }
 }
 
-export function fileExists(path: string): boolean {
-  return existsSync(path);
-}

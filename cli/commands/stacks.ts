@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { LongyunError } from '../../topology/errors.js';
 import { EXIT, UsageError, relativeToCwd } from '../common.js';
 import { printJson } from '../render.js';
 import type { BackendConfig } from '../../stacks/terraform/stack-json.js';
@@ -99,4 +98,3 @@ export async function diffCommand(opts: DiffOptions): Promise<number> {
   return report.changed ? EXIT.CHANGES : EXIT.OK;
 }
 
-export { LongyunError };
