@@ -210,7 +210,9 @@ export class Operator {
     try {
       secret = await this.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace ?? this.namespace });
     } catch (e) {
-      return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name}: ${(e as { code?: number }).code === 404 ? 'not found' : (e as Error).message}` };
+      // Only a missing secret is the node's problem; the management API being away is not.
+      if ((e as { code?: number }).code !== 404) throw e;
+      return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name}: not found` };
     }
     const data = secret.data?.[ref.key ?? 'kubeconfig'];
     if (!data) return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name} has no key "${ref.key ?? 'kubeconfig'}"` };

@@ -120,7 +120,9 @@ describe('operator on real API servers', () => {
 
   it('recovers its watches when the management and member API servers restart under it', async () => {
     await restartApiserver('management', { stateDir: env.stateDir });
-    await createTenant('tianshui-after-restart', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
+    // The node is named: while the management API server was away the city node may briefly not
+    // be Ready, and placement would rightly choose the provincial cloud instead.
+    await createTenant('tianshui-after-restart', { department: 'tianshui-big-data', node: 'tianshui-cloud', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
     await waitFor('tenant Ready after the management API server restarted', async () => (await getCR('tenants', 'tianshui-after-restart')).status?.phase === 'Ready', 60_000);
     await restartApiserver('member-1', { stateDir: env.stateDir });
     const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
