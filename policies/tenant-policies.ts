@@ -1,20 +1,14 @@
 // Policies over tenancy requests (the estate's `tenants` and the operator's Tenant objects).
 import type { Estate } from '../topology/estate.js';
 import type { TenantSpec } from '../topology/schema.js';
-import type { PolicyMode, Severity } from './types.js';
+import type { PolicyInfo, PolicyMode, Severity } from './types.js';
 
 export interface TenantRequest extends TenantSpec {
   /** The tenant's id: the estate entry's id or the Tenant object's name. */
   id: string;
 }
 
-export interface TenantPolicy {
-  id: string;
-  title: string;
-  sections: readonly string[];
-  severity: Severity;
-  defaultMode: PolicyMode;
-  description: string;
+export interface TenantPolicy extends PolicyInfo {
   /** Messages for what is wrong with the request; `node` is the node it would run on, if known. */
   check(estate: Estate, tenant: TenantRequest, node: string | undefined): string[];
 }

@@ -24,7 +24,8 @@ export interface PolicyContext {
   drRemoteMinDistanceKm: number;
 }
 
-export interface Policy {
+/** What every policy declares about itself. */
+export interface PolicyInfo {
   /** Stable id, e.g. `cloud-1-15-n`. */
   id: string;
   title: string;
@@ -34,5 +35,8 @@ export interface Policy {
   defaultMode: PolicyMode;
   /** One paragraph for `policy list --output json` and docs. */
   description: string;
+}
+
+export interface Policy extends PolicyInfo {
   check(ctx: PolicyContext): Violation[];
 }

@@ -182,18 +182,16 @@ export const DrPlan = Type.Object(
 );
 
 /** A department's tenancy on a cloud node. */
-export const Tenant = Type.Object(
-  {
-    id: Id,
-    department: Id,
-    node: Id,
-    quota: TenantQuota,
-    mlps: Type.Integer({ minimum: 1, maximum: 5, description: 'MLPS 2.0 (GB/T 22239-2019) protection level, 1 to 5' }),
-    planes: Type.Array(Id, { uniqueItems: true, description: 'the extranet planes the tenant may reach' }),
-    dr: Type.Optional(DrPlan),
-  },
-  strict,
-);
+/** What a tenancy asks for, shared by the estate's tenants and the operator's Tenant spec. */
+const tenancyFields = {
+  department: Id,
+  quota: TenantQuota,
+  mlps: Type.Integer({ minimum: 1, maximum: 5, description: 'MLPS 2.0 (GB/T 22239-2019) protection level, 1 to 5' }),
+  planes: Type.Array(Id, { uniqueItems: true, description: 'the extranet planes the tenant may reach' }),
+  dr: Type.Optional(DrPlan),
+};
+
+export const Tenant = Type.Object({ id: Id, node: Id, ...tenancyFields }, strict);
 
 const PrefixLength = (max: number) =>
   Type.Optional(Type.Integer({ minimum: 1, maximum: max, description: max === 64 ? 'an IPv6 prefix length, at most 64 (RIPE-690: a /64 is the smallest subnet)' : 'an IPv4 prefix length' }));
@@ -343,18 +341,7 @@ export const Placement = Type.Object(
 );
 
 /** A department's request for tenancy: the estate's tenant, with the node optional. */
-export const TenantSpec = Type.Object(
-  {
-    department: Id,
-    node: Type.Optional(Id),
-    placement: Type.Optional(Placement),
-    quota: TenantQuota,
-    mlps: Type.Integer({ minimum: 1, maximum: 5, description: 'MLPS 2.0 (GB/T 22239-2019) protection level, 1 to 5' }),
-    planes: Type.Array(Id, { uniqueItems: true, description: 'the extranet planes the tenant may reach' }),
-    dr: Type.Optional(DrPlan),
-  },
-  strict,
-);
+export const TenantSpec = Type.Object({ node: Type.Optional(Id), placement: Type.Optional(Placement), ...tenancyFields }, strict);
 
 export type CloudNodeSpec = Static<typeof CloudNodeSpec>;
 export type TenantSpec = Static<typeof TenantSpec>;
