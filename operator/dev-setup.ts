@@ -1,20 +1,69 @@
-// After `dev up`: the operator's CRDs in the management cluster, and the add-ons' stand-in CRDs
-// (Multus, Velero) in every member, applied server-side as plain JSON.
+// After `dev up`: the operator's CRDs in the management cluster, the add-ons' stand-in CRDs
+// (Multus, Velero) in every member, applied server-side as plain JSON; then each member registered
+// as the CloudNode of the estate cloud it stands for.
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import type { Estate } from '../topology/estate.js';
+import type { Cloud } from '../topology/schema.js';
+import { didYouMean } from '../topology/suggest.js';
 import { ADDON_CRDS } from './addon-crds.js';
+import { CloudNodeRegistrationError, registerCloudNode } from './cloud-node-registration.js';
 import { CRDS } from './crds.js';
 import type { DevControlPlane } from './dev-cluster/index.js';
 import { RestClient } from './rest.js';
 
+const DEV_FIELD_MANAGER = 'longyun-dev';
+
+function restFor(kubeconfig: string): RestClient {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return new RestClient(kc);
+}
+
 export async function installDevCrds(plane: DevControlPlane): Promise<{ cluster: string; crds: string[] }[]> {
   const out: { cluster: string; crds: string[] }[] = [];
   for (const c of plane.clusters) {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(c.kubeconfig);
-    const rest = new RestClient(kc);
+    const rest = restFor(c.kubeconfig);
     const crds = c.role === 'management' ? CRDS : ADDON_CRDS;
-    for (const crd of crds) await rest.apply(crd as unknown as Parameters<RestClient['apply']>[0], 'longyun-dev');
+    for (const crd of crds) await rest.apply(crd as unknown as Parameters<RestClient['apply']>[0], DEV_FIELD_MANAGER);
     out.push({ cluster: c.name, crds: crds.map((d) => (d.metadata as { name: string }).name) });
+  }
+  return out;
+}
+
+/**
+ * The estate clouds the members stand for, in member order: the ids given (`--as`), or by default
+ * the provincial cloud first and then the municipal clouds in estate order.
+ */
+export function memberClouds(estate: Estate, members: number, ids: string[] | undefined, estateDir: string): Cloud[] {
+  if (ids === undefined) {
+    const candidates = [...estate.doc.clouds.filter((c) => c.kind === 'provincial'), ...estate.doc.clouds.filter((c) => c.kind === 'municipal')];
+    if (candidates.length < members) throw new CloudNodeRegistrationError(`${estateDir}: ${members} members but only ${candidates.length} provincial and municipal clouds to register them as; name them with --as`);
+    return candidates.slice(0, members);
+  }
+  if (ids.length !== members) throw new CloudNodeRegistrationError(`--as names ${ids.length} cloud${ids.length === 1 ? '' : 's'} for ${members} member${members === 1 ? '' : 's'}; give one estate cloud id per member, in order`);
+  const seen = new Set<string>();
+  return ids.map((id) => {
+    const cloud = estate.cloudById.get(id);
+    if (!cloud) throw new CloudNodeRegistrationError(`--as: ${estateDir} has no cloud "${id}"${didYouMean(id, estate.cloudById.keys())}; the clouds are listed in clouds.yaml`);
+    if (seen.has(id)) throw new CloudNodeRegistrationError(`--as: cloud "${id}" is named twice; each member stands for a different cloud`);
+    seen.add(id);
+    return cloud;
+  });
+}
+
+/** Registers member i as clouds[i] in the management cluster (Secret with its kubeconfig, CloudNode). */
+export async function registerDevMembers(plane: DevControlPlane, clouds: Cloud[]): Promise<{ cluster: string; cloudNode: string }[]> {
+  const management = plane.clusters.find((c) => c.role === 'management');
+  if (!management) throw new CloudNodeRegistrationError(`${plane.stateDir}: the local control plane has no management cluster`);
+  const members = plane.clusters.filter((c) => c.role === 'member');
+  const rest = restFor(management.kubeconfig);
+  const out: { cluster: string; cloudNode: string }[] = [];
+  for (const [i, member] of members.entries()) {
+    const cloud = clouds[i];
+    if (!cloud) break;
+    await registerCloudNode(rest, { cloud, kubeconfig: readFileSync(member.kubeconfig, 'utf8') }, DEV_FIELD_MANAGER);
+    out.push({ cluster: member.name, cloudNode: cloud.id });
   }
   return out;
 }

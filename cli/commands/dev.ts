@@ -3,8 +3,9 @@
 // declares the commands and is cheap to import; the work (operator/dev-cluster/) and the views
 // (Ink, React) load when a command runs.
 import { type Command, Option } from 'commander';
-import { EXIT, UsageError, action } from '../common.js';
+import { EXIT, UsageError, action, defaultEstateDir } from '../common.js';
 import { printJson, printView } from '../render.js';
+import type { Cloud } from '../../topology/schema.js';
 
 type Output = 'table' | 'json';
 
@@ -42,22 +43,29 @@ Examples:
   dev
     .command('up')
     .description('start etcd, a management API server and N member API servers (each with a controller-manager) and write their kubeconfigs')
-    .option('-m, --members <n>', 'member API servers besides the management one (0-16)', '2')
+    .option('-m, --members <n>', 'member API servers besides the management one, 0-16 (default: 2, or as many as --as names)')
+    .option('--as <clouds>', 'the estate clouds the members stand for, one per member in order (default: the provincial cloud, then the municipal clouds in estate order)')
+    .option('--no-register', 'do not register the members as CloudNodes (onboard them later with `longyun node onboard`)')
+    .addOption(new Option('-e, --estate <dir>', 'the estate the clouds come from').default(defaultEstateDir(), 'the shipped Gansu estate, or $LONGYUN_ESTATE'))
     .addOption(stateDirOption())
     .addOption(outputOption())
     .addHelpText(
       'after',
       `
 Every server listens on 127.0.0.1 only, on free ports; the members share one etcd under different
-prefixes (/longyun/management, /longyun/member-1, …). Fails if one is already running in the state
-directory. Exit codes: 0 ready · 1 error (binaries not built, a server did not start; its log is named).
+prefixes (/longyun/management, /longyun/member-1, …). The management cluster gets the operator's
+CRDs, the members the Multus and Velero stand-in CRDs, and each member is registered as the
+CloudNode of an estate cloud (a Secret with its kubeconfig in longyun-system, then the CloudNode);
+\`longyun operator run\` then onboards them. Fails if one is already running in the state directory.
+Exit codes: 0 ready · 1 error (binaries not built, a server did not start; its log is named).
 
 Examples:
-  $ longyun dev up
-  $ longyun dev up --members 3 --state-dir /tmp/longyun-dev
+  $ longyun dev up                                   member-1 = gansu-provincial, member-2 = lanzhou-cloud
+  $ longyun dev up --as tianshui-cloud,gansu-provincial
+  $ longyun dev up --members 3 --no-register --state-dir /tmp/longyun-dev
   $ longyun dev up -o json | jq -r '.clusters[] | .kubeconfig'`,
     )
-    .action(action(async (opts: { members: string; stateDir?: string; output: Output }) => upCommand(opts)));
+    .action(action(async (opts: UpCommandOptions) => upCommand(opts)));
 
   dev
     .command('down')
@@ -82,36 +90,62 @@ Examples:
   return dev;
 }
 
-async function upCommand(opts: { members: string; stateDir?: string; output: Output }): Promise<number> {
-  const members = parseMembers(opts.members);
+interface UpCommandOptions {
+  members?: string;
+  as?: string;
+  register: boolean;
+  estate: string;
+  stateDir?: string;
+  output: Output;
+}
+
+async function upCommand(opts: UpCommandOptions): Promise<number> {
+  const ids = opts.as === undefined ? undefined : opts.as.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (ids !== undefined && !opts.register) throw new UsageError('--as and --no-register contradict each other; pass one of them');
+  if (ids !== undefined && ids.length === 0) throw new UsageError('--as needs at least one estate cloud id, e.g. --as tianshui-cloud');
+  const members = opts.members === undefined ? (ids?.length ?? 2) : parseMembers(opts.members);
+  // Check the clouds before starting anything.
+  let clouds: Cloud[] = [];
+  if (opts.register && members > 0) {
+    const { loadEstate } = await import('../../topology/load.js');
+    const { memberClouds } = await import('../../operator/dev-setup.js');
+    try {
+      clouds = memberClouds(loadEstate(opts.estate), members, ids, opts.estate);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const { up } = await loadDevCluster();
   const progress = opts.output === 'table' || process.stderr.isTTY;
-  const plane = await up({
-    members,
-    stateDir: opts.stateDir,
-    onProgress: progress ? (m) => process.stderr.write(`dev up: ${m}\n`) : undefined,
-  });
+  const say = (m: string) => {
+    if (progress) process.stderr.write(`dev up: ${m}\n`);
+  };
+  const plane = await up({ members, stateDir: opts.stateDir, onProgress: progress ? say : undefined });
   // The operator's CRDs in the management cluster; Multus and Velero stand-ins in the members.
-  const { installDevCrds } = await import('../../operator/dev-setup.js');
-  const installed = await installDevCrds(plane);
-  if (progress) for (const i of installed) process.stderr.write(`dev up: ${i.cluster}: installed ${i.crds.join(', ')}\n`);
+  const { installDevCrds, registerDevMembers } = await import('../../operator/dev-setup.js');
+  for (const i of await installDevCrds(plane)) say(`${i.cluster}: installed ${i.crds.join(', ')}`);
+  const registered = await registerDevMembers(plane, clouds);
+  for (const r of registered) say(`${r.cluster}: registered as cloudnode/${r.cloudNode}`);
+  const nodeOf = new Map(registered.map((r) => [r.cluster, r.cloudNode]));
   if (opts.output === 'json') {
     // Tokens stay in state.json and the kubeconfigs (mode 0600), not on stdout.
-    printJson({ ...plane, clusters: plane.clusters.map(({ tokens: _tokens, ...c }) => c) });
+    printJson({ ...plane, clusters: plane.clusters.map(({ tokens: _tokens, ...c }) => ({ ...c, cloudNode: nodeOf.get(c.name) ?? null })) });
     return EXIT.OK;
   }
   const { React, Table } = await loadTable();
   process.stdout.write(`Local control plane ready in ${plane.upSeconds} s (Kubernetes ${plane.kubernetesVersion}, state ${plane.stateDir})\n\n`);
   await printView(() =>
     React.createElement(Table, {
-      columns: [{ header: 'CLUSTER' }, { header: 'SERVER' }, { header: 'ETCD PREFIX' }, { header: 'KUBECONFIG' }],
-      rows: plane.clusters.map((c) => [c.name, c.server, c.etcdPrefix, c.kubeconfig]),
+      columns: [{ header: 'CLUSTER' }, { header: 'CLOUD NODE' }, { header: 'SERVER' }, { header: 'ETCD PREFIX' }, { header: 'KUBECONFIG' }],
+      rows: plane.clusters.map((c) => [c.name, nodeOf.get(c.name) ?? '-', c.server, c.etcdPrefix, c.kubeconfig]),
     }),
   );
-  const first = plane.clusters[0];
+  const management = plane.clusters.find((c) => c.role === 'management');
+  const mgmtKubeconfig = management?.kubeconfig ?? 'management.kubeconfig';
   process.stdout.write(`\netcd ${plane.etcd.url}\n`);
-  if (first) process.stdout.write(`Try: ${plane.kubectl ?? 'kubectl'} --kubeconfig ${first.kubeconfig} get namespaces\n`);
-  process.stdout.write(`Onboard a member: longyun node onboard --kubeconfig ${first?.kubeconfig ?? 'management.kubeconfig'} --member-kubeconfig <member kubeconfig> --unit tianshui --kind municipal --wait\n`);
+  if (management) process.stdout.write(`Try: ${plane.kubectl ?? 'kubectl'} --kubeconfig ${mgmtKubeconfig} get cloudnodes\n`);
+  if (registered.length > 0) process.stdout.write(`Onboard the registered members: longyun operator run --kubeconfig ${mgmtKubeconfig}\n`);
+  else if (members > 0) process.stdout.write(`Onboard a member: longyun node onboard --kubeconfig ${mgmtKubeconfig} --member-kubeconfig <member kubeconfig> --unit tianshui --kind municipal --wait\n`);
   process.stdout.write('Stop: longyun dev down\n');
   return EXIT.OK;
 }

@@ -1,13 +1,11 @@
 // `longyun tenant request|list|get|delete` and `longyun node onboard|list|get`: thin commands over
 // the management cluster's Tenant and CloudNode objects.
 import { readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
 import { findCondition, type Condition } from '../../controllers/conditions.js';
 import { API_VERSION } from '../../operator/crds.js';
-import { OPERATOR_NAMESPACE } from '../../operator/manager.js';
 import { LongyunError } from '../../topology/errors.js';
 import { loadEstate } from '../../topology/load.js';
-import { CloudNodeSpec, TenantSpec, type CloudKind } from '../../topology/schema.js';
+import { TenantSpec, type CloudKind } from '../../topology/schema.js';
 import { validate } from '../../topology/validate.js';
 import { EXIT, UsageError } from '../common.js';
 import { printJson } from '../render.js';
@@ -154,22 +152,17 @@ export interface NodeOnboardOptions extends ClusterOptions {
 }
 
 export async function nodeOnboard(opts: NodeOnboardOptions): Promise<number> {
+  const { findCloud, registerCloudNode } = await import('../../operator/cloud-node-registration.js');
   const estate = loadEstate(opts.estate);
-  const cloud = opts.name ? estate.cloudById.get(opts.name) : estate.doc.clouds.find((c) => c.unit === opts.unit && c.kind === opts.kind);
-  if (!cloud) throw new UsageError(`the estate ${opts.estate} has no ${opts.kind} cloud for unit "${opts.unit}"; add it to clouds.yaml or pass --name`);
+  const cloud = findCloud(estate, opts.name ? { id: opts.name } : { unit: opts.unit, kind: opts.kind }, opts.estate);
   let text: string;
   try {
     text = readFileSync(opts.memberKubeconfig, 'utf8');
   } catch (e) {
-    throw new UsageError(`--kubeconfig ${opts.memberKubeconfig}: ${(e as Error).message}`);
+    throw new UsageError(`--member-kubeconfig ${opts.memberKubeconfig}: ${(e as Error).message}`);
   }
-  const spec = { kind: opts.kind, unit: opts.unit, kubeconfigSecretRef: { name: `${cloud.id}-kubeconfig`, key: 'kubeconfig' }, ...(opts.memberContext ? { context: opts.memberContext } : {}), capacity: cloud.capacity };
-  if (!Value.Check(CloudNodeSpec, spec)) throw new UsageError(validate(CloudNodeSpec, spec, '--options').map((i) => `${i.path}: ${i.message}`).join('; '));
   const rest = new RestClient(managementConfig(opts));
-  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: spec.kubeconfigSecretRef.name, namespace: OPERATOR_NAMESPACE }, type: 'Opaque', data: { kubeconfig: Buffer.from(text).toString('base64') } };
-  await call('namespace', () => rest.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } }, 'longyun-cli'));
-  await call(`secret/${secret.metadata.name}`, () => rest.apply(secret, 'longyun-cli'));
-  await call(`cloudnodes/${cloud.id}`, () => rest.apply({ apiVersion: API_VERSION, kind: 'CloudNode', metadata: { name: cloud.id }, spec } as never, 'longyun-cli'));
+  await registerCloudNode(rest, { cloud, kubeconfig: text, ...(opts.memberContext ? { context: opts.memberContext } : {}) }, 'longyun-cli', call);
   if (!opts.wait) {
     process.stdout.write(`cloudnode/${cloud.id} registered; the operator onboards it (longyun node get ${cloud.id})\n`);
     return EXIT.OK;

@@ -1,30 +1,81 @@
 // `longyun dev up` from the CLI: the control plane comes up with the operator's CRDs installed in
-// the management cluster and the add-ons' stand-in CRDs in the members; `dev down` stops it.
-import { mkdtempSync, rmSync } from 'node:fs';
+// the management cluster and the add-ons' stand-in CRDs in the members, each member registered as
+// the CloudNode of an estate cloud, which the operator then onboards; `dev down` stops it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RestClient } from '../../operator/rest.js';
-import { longyun } from './cli-helpers.js';
-import { kubeConfigOf } from './operator-helpers.js';
+import { BIN, longyun } from './cli-helpers.js';
+import { kubeConfigOf, waitFor } from './operator-helpers.js';
+
+interface Node {
+  metadata: { name: string };
+  spec: { kind: string; unit: string; kubeconfigSecretRef: { name: string } };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
 
 describe('longyun dev up', () => {
-  it('installs the CRDs, prints the clusters as JSON without tokens, and dev down stops it', async () => {
+  it('installs the CRDs, registers the members as the clouds named, prints JSON without tokens, and dev down stops it', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'longyun-dev-cli-'));
     try {
-      const r = longyun(['dev', 'up', '--members', '1', '--state-dir', stateDir, '-o', 'json']);
-      expect(r.code).toBe(0);
-      const plane = JSON.parse(r.stdout) as { clusters: Array<{ name: string; kubeconfig: string; tokens?: unknown }> };
-      expect(plane.clusters.map((c) => c.name)).toEqual(['management', 'member-1']);
+      // --as names one cloud, so one member.
+      const r = longyun(['dev', 'up', '--as', 'tianshui-cloud', '--state-dir', stateDir, '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const plane = JSON.parse(r.stdout) as { clusters: Array<{ name: string; kubeconfig: string; cloudNode: string | null; tokens?: unknown }> };
+      expect(plane.clusters.map((c) => [c.name, c.cloudNode])).toEqual([
+        ['management', null],
+        ['member-1', 'tianshui-cloud'],
+      ]);
       expect(plane.clusters.every((c) => c.tokens === undefined)).toBe(true);
-      const crdNames = async (kubeconfig: string) =>
-        (await new RestClient(kubeConfigOf(kubeconfig)).request<{ items: Array<{ metadata: { name: string } }> }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).items.map((c) => c.metadata.name).sort();
-      expect(await crdNames(plane.clusters[0]!.kubeconfig)).toEqual(['cloudnodes.longyun.io', 'tenants.longyun.io']);
-      expect(await crdNames(plane.clusters[1]!.kubeconfig)).toEqual(['backupstoragelocations.velero.io', 'network-attachment-definitions.k8s.cni.cncf.io', 'schedules.velero.io']);
+      const mgmt = new RestClient(kubeConfigOf(plane.clusters[0]!.kubeconfig));
+      const crdNames = async (rest: RestClient) =>
+        (await rest.request<{ items: Array<{ metadata: { name: string } }> }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).items.map((c) => c.metadata.name).sort();
+      expect(await crdNames(mgmt)).toEqual(['cloudnodes.longyun.io', 'tenants.longyun.io']);
+      expect(await crdNames(new RestClient(kubeConfigOf(plane.clusters[1]!.kubeconfig)))).toEqual(['backupstoragelocations.velero.io', 'network-attachment-definitions.k8s.cni.cncf.io', 'schedules.velero.io']);
+
+      const nodes = await mgmt.request<{ items: Node[] }>('GET', '/apis/longyun.io/v1alpha1/cloudnodes');
+      expect(nodes.items.map((n) => [n.metadata.name, n.spec.kind, n.spec.unit])).toEqual([['tianshui-cloud', 'municipal', 'tianshui']]);
+      await mgmt.request('GET', `/api/v1/namespaces/longyun-system/secrets/${nodes.items[0]!.spec.kubeconfigSecretRef.name}`);
+
+      // The registration is complete: the operator reaches the member and onboards it.
+      const operator = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', plane.clusters[0]!.kubeconfig, '--metrics-port', '0'], { stdio: 'ignore' });
+      try {
+        await waitFor(
+          'tianshui-cloud Ready',
+          async () => {
+            const n = await mgmt.request<Node>('GET', '/apis/longyun.io/v1alpha1/cloudnodes/tianshui-cloud');
+            return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+          },
+          60_000,
+          250,
+        );
+      } finally {
+        operator.kill('SIGTERM');
+        await new Promise((res) => operator.once('exit', res));
+      }
     } finally {
       const d = longyun(['dev', 'down', '--state-dir', stateDir]);
       expect(d.code).toBe(0);
       rmSync(stateDir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('refuses an unknown cloud or a wrong count before starting anything', () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'longyun-dev-cli-'));
+    try {
+      const typo = longyun(['dev', 'up', '--as', 'tianshui-cloud,lanzhuo-cloud', '--state-dir', stateDir]);
+      expect(typo.code).toBe(1);
+      expect(typo.stderr).toMatch(/--as: .* has no cloud "lanzhuo-cloud" \(did you mean "lanzhou-cloud"\?\)/);
+      const count = longyun(['dev', 'up', '--members', '3', '--as', 'tianshui-cloud', '--state-dir', stateDir]);
+      expect(count.code).toBe(1);
+      expect(count.stderr).toContain('--as names 1 cloud for 3 members');
+      const both = longyun(['dev', 'up', '--as', 'tianshui-cloud', '--no-register', '--state-dir', stateDir]);
+      expect(both.code).toBe(1);
+      expect(readdirSync(stateDir)).toEqual([]);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
 });
