@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Estate } from '../topology/estate.js';
 import type { Cloud } from '../topology/schema.js';
 import { didYouMean } from '../topology/suggest.js';
-import { ADDON_CRDS } from './addon-crds.js';
+import { ADDON_STAND_INS } from './addon-crds.js';
 import { CloudNodeRegistrationError, registerCloudNode } from './cloud-node-registration.js';
 import { CRDS } from './crds.js';
 import type { DevControlPlane } from './dev-cluster/index.js';
@@ -20,13 +20,14 @@ function restFor(kubeconfig: string): RestClient {
   return new RestClient(kc);
 }
 
-export async function installDevCrds(plane: DevControlPlane): Promise<{ cluster: string; crds: string[] }[]> {
-  const out: { cluster: string; crds: string[] }[] = [];
+/** The operator's CRDs in the management cluster; the Multus and Velero stand-ins (CRDs, Velero's namespace) in the members. */
+export async function installDevCrds(plane: DevControlPlane): Promise<{ cluster: string; installed: string[] }[]> {
+  const out: { cluster: string; installed: string[] }[] = [];
   for (const c of plane.clusters) {
     const rest = restFor(c.kubeconfig);
-    const crds = c.role === 'management' ? CRDS : ADDON_CRDS;
-    for (const crd of crds) await rest.apply(crd as unknown as Parameters<RestClient['apply']>[0], DEV_FIELD_MANAGER);
-    out.push({ cluster: c.name, crds: crds.map((d) => (d.metadata as { name: string }).name) });
+    const objects = (c.role === 'management' ? CRDS : ADDON_STAND_INS) as unknown as ReadonlyArray<Parameters<RestClient['apply']>[0]>;
+    for (const o of objects) await rest.apply(o, DEV_FIELD_MANAGER);
+    out.push({ cluster: c.name, installed: objects.map((o) => `${o.kind === 'Namespace' ? 'namespace/' : ''}${o.metadata.name}`) });
   }
   return out;
 }

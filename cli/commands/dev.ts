@@ -123,7 +123,7 @@ async function upCommand(opts: UpCommandOptions): Promise<number> {
   const plane = await up({ members, stateDir: opts.stateDir, onProgress: progress ? say : undefined });
   // The operator's CRDs in the management cluster; Multus and Velero stand-ins in the members.
   const { installDevCrds, registerDevMembers } = await import('../../operator/dev-setup.js');
-  for (const i of await installDevCrds(plane)) say(`${i.cluster}: installed ${i.crds.join(', ')}`);
+  for (const i of await installDevCrds(plane)) say(`${i.cluster}: installed ${i.installed.join(', ')}`);
   const registered = await registerDevMembers(plane, clouds);
   for (const r of registered) say(`${r.cluster}: registered as cloudnode/${r.cloudNode}`);
   const nodeOf = new Map(registered.map((r) => [r.cluster, r.cloudNode]));

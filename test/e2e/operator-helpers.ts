@@ -4,7 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADDON_CRDS } from '../../operator/addon-crds.js';
+import { ADDON_STAND_INS } from '../../operator/addon-crds.js';
 import { API_VERSION, CRDS } from '../../operator/crds.js';
 import { down, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
 import { RestClient } from '../../operator/rest.js';
@@ -52,7 +52,7 @@ export async function startEnv(nodes: Array<{ name: string; kind: string; unit: 
   const memberClusters = plane.clusters.filter((c) => c.role === 'member');
   const members = memberClusters.map((c) => kubeConfigOf(c.kubeconfig));
   await applyAll(management, CRDS);
-  for (const m of members) await applyAll(m, ADDON_CRDS);
+  for (const m of members) await applyAll(m, ADDON_STAND_INS);
   // CRDs take a moment to be served.
   const custom = management.makeApiClient(k8s.CustomObjectsApi);
   const [group, version] = API_VERSION.split('/') as [string, string];

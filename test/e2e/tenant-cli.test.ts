@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADDON_CRDS } from '../../operator/addon-crds.js';
+import { ADDON_STAND_INS } from '../../operator/addon-crds.js';
 import { down, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
 import { BIN, longyun } from './cli-helpers.js';
 import { RestClient } from '../../operator/rest.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   plane = await up({ members: 1, stateDir });
   mgmt = plane.clusters.find((c) => c.role === 'management')!.kubeconfig;
   member = plane.clusters.find((c) => c.role === 'member')!.kubeconfig;
-  await applyAll(kubeConfigOf(member), ADDON_CRDS);
+  await applyAll(kubeConfigOf(member), ADDON_STAND_INS);
   // What a platform engineer does: install the CRDs and RBAC from the manifests.
   const manifests = longyun(['operator', 'manifests']);
   expect(manifests.code).toBe(0);
