@@ -149,6 +149,26 @@ operator
   .option('--replicas <n>', 'replicas', '2')
   .addHelpText('after', '\nExamples:\n  $ longyun operator manifests | kubectl apply -f -\n  $ longyun operator manifests --image registry.example/longyun:0.1.0 > operator.yaml')
   .action(action(async (opts) => (await import('./commands/operator.js')).operatorManifests(opts)));
+operator
+  .command('dashboards')
+  .description('the Grafana dashboard and the Prometheus alerting and recording rules for the operator\'s metrics')
+  .option('--out <dir>', 'write longyun-operator.dashboard.json and the rules file into DIR (created if missing); without it, print one to stdout')
+  .addOption(new Option('--only <what>', 'only the dashboard or only the rules').choices(['dashboard', 'rules']))
+  .addOption(new Option('--rules-format <format>', 'prometheus: a rules file for rule_files; prometheus-rule: a PrometheusRule for the Prometheus Operator').choices(['prometheus', 'prometheus-rule']).default('prometheus'))
+  .addOption(new Option('-o, --output <format>', 'format of the rules (the dashboard is JSON)').choices(['yaml', 'json']))
+  .option('--namespace <ns>', 'the PrometheusRule\'s namespace (default: longyun-system)')
+  .option('--label <key=value>', 'a label on the PrometheusRule (repeatable), e.g. release=kube-prometheus-stack', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--runbook-base <url>', 'where the README is published; alerts link to its Monitoring anchors (default: README.md)')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ longyun operator dashboards --out monitoring          writes longyun-operator.dashboard.json and longyun-operator.rules.yaml
+  $ longyun operator dashboards --only rules --rules-format prometheus-rule --label release=kube-prometheus-stack | kubectl apply -f -
+  $ longyun operator dashboards --only dashboard > longyun-operator.dashboard.json
+  $ longyun operator dashboards --only rules -o json | jq '.groups[].rules[].alert'`,
+  )
+  .action(action(async (opts) => (await import('./commands/operator.js')).operatorDashboards(opts)));
 
 const node = program.command('node').description('cloud nodes: member clusters of the 1+15+N cloud (municipal ops onboard theirs)');
 waitOptions(
