@@ -83,6 +83,15 @@ describe('reconcileTenant', () => {
     expect(d.status.phase).toBe('Provisioning');
   });
 
+  it('records a placement it decided as an event, but not a node the spec requested', () => {
+    const events = (d: { actions: TenantAction[] }) => d.actions.filter((x) => x.type === 'event');
+    const chosen = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(events(chosen)).toEqual([expect.objectContaining({ eventType: 'Normal', reason: Reasons.NodeChosen })]);
+    const requested = reconcileTenant(tenant({}, { node: 'tianshui-cloud' }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(events(requested)).toEqual([]);
+    expect(findCondition(requested.status.conditions, TenantConditions.Placed)).toMatchObject({ status: 'True', reason: Reasons.NodeRequested });
+  });
+
   it('is Ready, with no actions, once the member has every object', () => {
     const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
     const member = asObserved(applies(first.actions).map((a) => a.object));

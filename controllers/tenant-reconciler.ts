@@ -146,7 +146,8 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     }
     chosen = p.node;
     set(TenantConditions.Placed, 'True', p.reason, p.message);
-    actions.push({ type: 'event', eventType: 'Normal', reason: p.reason, message: p.message });
+    // An event records a decision the operator made; a requested node is in the spec already.
+    if (p.reason !== Reasons.NodeRequested) actions.push({ type: 'event', eventType: 'Normal', reason: p.reason, message: p.message });
   } else {
     set(TenantConditions.Placed, 'True', tenant.spec.node ? Reasons.NodeRequested : Reasons.NodeChosen, `on "${chosen}"`);
   }

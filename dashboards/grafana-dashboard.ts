@@ -270,13 +270,23 @@ export function grafanaDashboard(): GrafanaDashboard {
           24,
           9,
         ],
+        [
+          timeseries(
+            'Writes to API servers by cluster and verb',
+            `${METRICS.writes.help} An unchanged estate needs none: resyncs compare with the caches, and only drift or new work writes.`,
+            [[q.writeRate, '{{cluster}} {{verb}}']],
+            { unit: 'wps', min: 0, stack: true },
+          ),
+          24,
+          7,
+        ],
       ],
     },
     {
       row: 'Work queue',
       panels: [
         [
-          timeseries('Work queue depth by controller', `${METRICS.queueDepth.help} Measured when a reconcile ends. ${leaderNote}`, [[aggregate('max by (controller)', q.queueDepth), '{{controller}}']], {
+          timeseries('Work queue depth by controller', `${METRICS.queueDepth.help} Read at each scrape. ${leaderNote}`, [[aggregate('max by (controller)', q.queueDepth), '{{controller}}']], {
             min: 0,
             alertAt: THRESHOLDS.queueDepth,
           }),

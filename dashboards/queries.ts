@@ -80,6 +80,7 @@ export function queries(scope: QueryScope) {
     errorRatio,
     durationQuantile,
     durationMean: `${aggregate('sum by (controller)', histogramRate(METRICS.duration, '_sum'))} / ${aggregate('sum by (controller)', histogramRate(METRICS.duration, '_count'))}`,
+    writeRate: aggregate('sum by (cluster, verb)', counterRate(METRICS.writes)),
     reconcilesFinished: (range: string) => aggregate('sum by (controller)', `increase(${sel(METRICS.reconciles.name)}[${range}])`),
     queueDepth: onLeader(gauge(METRICS.queueDepth)),
     queueDepthGrowth: (range: string) => `deriv(${gauge(METRICS.queueDepth)}[${range}])`,

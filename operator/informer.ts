@@ -13,6 +13,30 @@ export interface ResourceType {
   labelSelector?: string;
 }
 
+export interface InformerOptions<T> {
+  /** Applied to every object before it is cached, e.g. dropManagedFields. */
+  transform?: (obj: T) => T;
+  /** Index the cache by this value (e.g. a label); `indexed(value)` lists the objects. */
+  indexBy?: (obj: T) => string | undefined;
+}
+
+/** Drops metadata.managedFields: nothing longyun decides reads them, and they are most of an object's size. */
+export function dropManagedFields<T extends k8s.KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields === undefined) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/**
+ * Whether resourceVersion `a` is newer than `b`. Kubernetes resourceVersions are opaque, but every
+ * etcd-backed API server uses the etcd revision, an integer; client-go's mutation cache relies on
+ * that too. Anything else counts as newer, so that the cache never holds on to a stale object.
+ */
+export function newerVersion(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return true;
+  return a.length !== b.length ? a.length > b.length : a > b;
+}
+
 export interface InformerHandlers<T> {
   onAdd?: (obj: T) => void;
   onUpdate?: (obj: T, old: T) => void;
@@ -34,6 +58,9 @@ export function collectionPath(t: ResourceType): string {
 
 export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
   readonly cache = new Map<string, T>();
+  private readonly index = new Map<string, Map<string, T>>();
+  /** resourceVersion of each deletion seen, so that a late own-write response cannot resurrect the object. */
+  private readonly tombstones = new Map<string, string | undefined>();
   private resourceVersion: string | undefined;
   private abort: AbortController | undefined;
   private stopped = false;
@@ -48,6 +75,7 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
     kubeConfig: k8s.KubeConfig,
     readonly type: ResourceType,
     private readonly handlers: InformerHandlers<T>,
+    private readonly options: InformerOptions<T> = {},
   ) {
     this.rest = new RestClient(kubeConfig);
     this.watcher = new k8s.Watch(kubeConfig);
@@ -75,6 +103,75 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
     return [...this.cache.values()];
   }
 
+  /** The cached objects whose indexBy value is `value`. */
+  indexed(value: string): Iterable<T> {
+    return this.index.get(value)?.values() ?? [];
+  }
+
+  /**
+   * Write-through: the object an own write (apply, patch) returned, so that the next reconcile sees
+   * it before its watch event arrives. No handler runs (it is our own change); the watch event of
+   * the same resourceVersion then changes nothing, and an older one never replaces it.
+   */
+  mutate(written: T): void {
+    const obj = this.prepare(written);
+    const key = objectKey(obj);
+    const old = this.cache.get(key);
+    if (old && !newerVersion(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
+    if (this.tombstones.has(key) && !newerVersion(obj.metadata?.resourceVersion, this.tombstones.get(key))) return;
+    this.put(key, obj);
+  }
+
+  /** One watch event into the cache (ADDED, MODIFIED, DELETED; BOOKMARK only moves the resourceVersion). */
+  applyWatchEvent(phase: string, apiObj: T): void {
+    const rv = apiObj?.metadata?.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (phase === 'BOOKMARK') return;
+    const obj = this.prepare(apiObj);
+    const key = objectKey(obj);
+    if (phase === 'DELETED') {
+      const old = this.remove(key);
+      this.tombstones.set(key, obj.metadata?.resourceVersion);
+      this.handlers.onDelete?.(old ?? obj);
+    } else {
+      this.upsert(key, obj);
+    }
+  }
+
+  private prepare(item: T): T {
+    const obj = { apiVersion: this.type.apiVersion, kind: this.type.kind, ...item } as T;
+    return this.options.transform ? this.options.transform(obj) : obj;
+  }
+
+  private put(key: string, obj: T): void {
+    const old = this.cache.get(key);
+    this.cache.set(key, obj);
+    this.tombstones.delete(key);
+    const by = this.options.indexBy;
+    if (!by) return;
+    const was = old ? by(old) : undefined;
+    const now = by(obj);
+    if (was !== undefined && was !== now) this.index.get(was)?.delete(key);
+    if (now !== undefined) {
+      let m = this.index.get(now);
+      if (!m) this.index.set(now, (m = new Map()));
+      m.set(key, obj);
+    }
+  }
+
+  private remove(key: string): T | undefined {
+    const old = this.cache.get(key);
+    if (!old) return undefined;
+    this.cache.delete(key);
+    const v = this.options.indexBy?.(old);
+    if (v !== undefined) {
+      const m = this.index.get(v);
+      m?.delete(key);
+      if (m?.size === 0) this.index.delete(v);
+    }
+    return old;
+  }
+
   private async relist(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
@@ -84,15 +181,15 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
         this.relists++;
         const seen = new Set<string>();
         for (const item of list.items) {
-          const obj = { apiVersion: this.type.apiVersion, kind: this.type.kind, ...item } as T;
+          const obj = this.prepare(item);
           const key = objectKey(obj);
           seen.add(key);
           this.upsert(key, obj);
         }
-        for (const [key, old] of [...this.cache]) {
+        for (const key of [...this.cache.keys()]) {
           if (!seen.has(key)) {
-            this.cache.delete(key);
-            this.handlers.onDelete?.(old);
+            const old = this.remove(key);
+            if (old) this.handlers.onDelete?.(old);
           }
         }
         this.resourceVersion = list.metadata?.resourceVersion;
@@ -110,9 +207,14 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
 
   private upsert(key: string, obj: T): void {
     const old = this.cache.get(key);
-    this.cache.set(key, obj);
-    if (!old) this.handlers.onAdd?.(obj);
-    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.handlers.onUpdate?.(obj, old);
+    if (!old) {
+      this.put(key, obj);
+      this.handlers.onAdd?.(obj);
+    } else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion && newerVersion(obj.metadata?.resourceVersion, old.metadata?.resourceVersion)) {
+      // (An older version than the cached one is a watch event behind an own write: skip it.)
+      this.put(key, obj);
+      this.handlers.onUpdate?.(obj, old);
+    }
   }
 
   private async backoff(): Promise<void> {
@@ -147,18 +249,7 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
             if (apiObj?.code === 410) gone = true;
             return;
           }
-          const rv = apiObj?.metadata?.resourceVersion;
-          if (rv) this.resourceVersion = rv;
-          if (phase === 'BOOKMARK') return;
-          const obj = { apiVersion: this.type.apiVersion, kind: this.type.kind, ...apiObj } as T;
-          const key = objectKey(obj);
-          if (phase === 'DELETED') {
-            const old = this.cache.get(key);
-            this.cache.delete(key);
-            this.handlers.onDelete?.(old ?? obj);
-          } else {
-            this.upsert(key, obj);
-          }
+          this.applyWatchEvent(phase, apiObj);
         },
         done,
       );

@@ -3,6 +3,7 @@
 // the pure reconcilers in controllers/; this file only reads caches and does their I/O.
 import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
 import { reconcileCloudNode, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
 import { CloudNodeConditions, isTrue, Reasons, setCondition, TenantConditions } from '../controllers/conditions.js';
@@ -11,10 +12,11 @@ import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStat
 import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
 import { API_VERSION } from './crds.js';
-import { Informer } from './informer.js';
+import { dropManagedFields, Informer } from './informer.js';
 import { LeaderElector } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
+import { RestClient } from './rest.js';
 import { WorkQueue } from './work-queue.js';
 
 export const OPERATOR_NAMESPACE = 'longyun-system';
@@ -39,8 +41,8 @@ type TenantObj = TenantResource & k8s.KubernetesObject;
 export class Operator {
   readonly metrics = new OperatorMetrics();
   readonly members = new Map<string, MemberCluster>();
-  private readonly custom: k8s.CustomObjectsApi;
-  private readonly core: k8s.CoreV1Api;
+  /** The management cluster, as plain JSON over one keep-alive connection pool. */
+  private readonly rest: RestClient;
   private nodeInformer: Informer<CloudNodeObj> | undefined;
   private tenantInformer: Informer<TenantObj> | undefined;
   private nodeQueue: WorkQueue | undefined;
@@ -59,8 +61,7 @@ export class Operator {
   constructor(private readonly opts: OperatorOptions) {
     this.namespace = opts.namespace ?? OPERATOR_NAMESPACE;
     this.identity = opts.identity ?? `${hostname()}-${process.pid}`;
-    this.custom = opts.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-    this.core = opts.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.rest = new RestClient(opts.kubeConfig);
     this.elector = new LeaderElector(opts.kubeConfig, {
       namespace: this.namespace,
       name: 'longyun-operator',
@@ -107,7 +108,7 @@ export class Operator {
 
   private async ensureNamespace(): Promise<void> {
     try {
-      await this.core.createNamespace({ body: { metadata: { name: this.namespace } } });
+      await this.rest.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
     } catch (e) {
       // 409: it exists; 403: deployed with least privilege, where the manifests create it.
       const code = (e as { code?: number }).code;
@@ -123,6 +124,10 @@ export class Operator {
     const concurrency = this.opts.concurrency ?? 8;
     this.nodeQueue = new WorkQueue((k) => this.reconcileNode(k), { concurrency: 4 });
     this.tenantQueue = new WorkQueue((k) => this.reconcileTenantKey(k), { concurrency });
+    this.metrics.observe({
+      queueDepths: () => ({ tenant: this.tenantQueue?.stats().depth ?? 0, cloudnode: this.nodeQueue?.stats().depth ?? 0 }),
+      tenantPhases: () => this.phaseCounts(),
+    });
     const enqueueTenant = (t: TenantObj) => this.tenantQueue?.add(t.metadata.name);
     this.nodeInformer = new Informer<CloudNodeObj>(this.opts.kubeConfig, { apiVersion: API_VERSION, kind: 'CloudNode', plural: 'cloudnodes' }, {
       onAdd: (n) => this.nodeQueue?.add(n.metadata.name),
@@ -135,7 +140,7 @@ export class Operator {
       },
       onDelete: (n) => this.dropMember(n.metadata.name),
       onError: (e) => this.log(`cloudnodes watch: ${(e as Error).message ?? e}`),
-    });
+    }, { transform: dropManagedFields });
     this.tenantInformer = new Informer<TenantObj>(this.opts.kubeConfig, { apiVersion: API_VERSION, kind: 'Tenant', plural: 'tenants' }, {
       onAdd: enqueueTenant,
       onUpdate: (t, old) => {
@@ -144,7 +149,7 @@ export class Operator {
       },
       onDelete: (t) => this.placements.delete(t.metadata.name),
       onError: (e) => this.log(`tenants watch: ${(e as Error).message ?? e}`),
-    });
+    }, { transform: dropManagedFields });
     await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
     // Periodic resync: every key again, so drift is corrected even without an event.
     this.resync = setInterval(() => {
@@ -163,6 +168,8 @@ export class Operator {
     this.metrics.leader.set(0);
     this.log('no longer leading: stopping controllers');
     if (this.resync) clearInterval(this.resync);
+    this.metrics.observe(undefined);
+    this.metrics.memberUp.reset();
     this.nodeInformer?.stop();
     this.tenantInformer?.stop();
     await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown()]);
@@ -197,8 +204,6 @@ export class Operator {
       throw e;
     } finally {
       end();
-      this.metrics.queueDepth.set({ controller: 'tenant' }, this.tenantQueue?.stats().depth ?? 0);
-      this.metrics.queueDepth.set({ controller: 'cloudnode' }, this.nodeQueue?.stats().depth ?? 0);
     }
   }
 
@@ -206,14 +211,9 @@ export class Operator {
 
   private async memberFor(node: CloudNodeObj): Promise<{ member?: MemberCluster; error?: string }> {
     const ref = node.spec.kubeconfigSecretRef;
-    let secret: k8s.V1Secret;
-    try {
-      secret = await this.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace ?? this.namespace });
-    } catch (e) {
-      // Only a missing secret is the node's problem; the management API being away is not.
-      if ((e as { code?: number }).code !== 404) throw e;
-      return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name}: not found` };
-    }
+    // Only a missing secret is the node's problem; the management API being away is not (that throws).
+    const secret = await this.rest.get<k8s.V1Secret>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ref.namespace ?? this.namespace } });
+    if (!secret) return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name}: not found` };
     const data = secret.data?.[ref.key ?? 'kubeconfig'];
     if (!data) return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name} has no key "${ref.key ?? 'kubeconfig'}"` };
     const text = Buffer.from(data, 'base64').toString('utf8');
@@ -221,7 +221,7 @@ export class Operator {
     if (existing && existing.source === `${node.spec.context ?? ''}\n${text}`) return { member: existing };
     existing?.stop();
     try {
-      const member = MemberCluster.fromKubeconfig(node.metadata.name, text, node.spec.context);
+      const member = MemberCluster.fromKubeconfig(node.metadata.name, text, node.spec.context, (verb) => this.metrics.writes.inc({ cluster: node.metadata.name, verb }));
       this.members.set(node.metadata.name, member);
       return { member };
     } catch (e) {
@@ -309,13 +309,16 @@ export class Operator {
       if (!tenant) return;
       const node = tenant.status?.node ?? this.placements.get(name)?.node;
       const member = node ? this.members.get(node) : undefined;
-      const memberObjects = node ? member?.tenantObjects(name) : new Map();
       const withNode: TenantResource = node && !tenant.status?.node ? { ...tenant, status: { ...tenant.status, node } } : tenant;
+      const ctx = { estate: this.opts.estate, plan: this.opts.plan, now: new Date() };
       // Reading what is committed and recording our placement happen with no await in between:
-      // two tenants can never both take the last room on a node.
-      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: this.committed(name), memberObjects }, { estate: this.opts.estate, plan: this.opts.plan, now: new Date() });
+      // two tenants can never both take the last room on a node. (Only a tenant still to be
+      // placed needs the tally of the others.)
+      const placing = node === undefined && !tenant.metadata.deletionTimestamp;
+      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: placing ? this.committed(name) : new Map(), memberObjects: node ? member?.tenantObjects(name) : new Map() }, ctx);
       if (decision.status.node && !tenant.metadata.deletionTimestamp) this.placements.set(name, { node: decision.status.node, resources: quotaResources(tenant.spec.quota) });
       let finalizers = tenant.metadata.finalizers ?? [];
+      let applied = 0;
       for (const a of decision.actions) {
         switch (a.type) {
           case 'addFinalizer':
@@ -327,6 +330,7 @@ export class Operator {
             if (!m) throw new Error(`member cluster "${a.node}" is not connected`);
             try {
               await m.apply(a.object);
+              applied++;
             } catch (e) {
               // Say why in the Tenant's status, then retry with backoff.
               const message = `applying ${a.object.kind} ${a.object.metadata.namespace ?? ''}/${a.object.metadata.name} on ${a.node}: ${(e as Error).message}`;
@@ -351,32 +355,50 @@ export class Operator {
             break;
         }
       }
-      if (JSON.stringify(decision.status) !== JSON.stringify(tenant.status ?? {})) await this.patchStatus('tenants', name, decision.status);
-      this.countPhases();
-      return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
+      let status = decision.status;
+      let requeueAfterMs = decision.requeueAfterMs;
+      // What was just applied is in the member's cache (the server's answers): decide again, and
+      // if nothing is left to do, write the final status now rather than on the next pass.
+      if (applied > 0 && status.node) {
+        const again = reconcileTenant(
+          { ...tenant, metadata: { ...tenant.metadata, finalizers }, status },
+          { nodes: this.nodeViews(), allocated: new Map(), memberObjects: this.members.get(status.node)?.tenantObjects(name) },
+          { ...ctx, now: new Date() },
+        );
+        if (again.actions.length === 0) {
+          status = again.status;
+          requeueAfterMs = again.requeueAfterMs;
+        }
+      }
+      if (!isDeepStrictEqual(status, tenant.status ?? {})) await this.patchStatus('tenants', name, status);
+      return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
     });
   }
 
-  private countPhases(): void {
+  /** Tenants by phase, as the cache has them now. */
+  phaseCounts(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const t of this.tenantInformer?.list() ?? []) counts.set(t.status?.phase ?? 'Pending', (counts.get(t.status?.phase ?? 'Pending') ?? 0) + 1);
-    this.metrics.tenants.reset();
-    for (const [phase, n] of counts) this.metrics.tenants.set({ phase }, n);
+    for (const t of this.tenantInformer?.cache.values() ?? []) counts.set(t.status?.phase ?? 'Pending', (counts.get(t.status?.phase ?? 'Pending') ?? 0) + 1);
+    return counts;
   }
 
   // ---- I/O helpers ----------------------------------------------------------------------------
 
+  private informerOf(plural: string): Informer<CloudNodeObj> | Informer<TenantObj> | undefined {
+    return plural === 'tenants' ? this.tenantInformer : this.nodeInformer;
+  }
+
   private async patchStatus(plural: string, name: string, status: TenantStatus | CloudNodeResource['status']): Promise<void> {
-    const [group, version] = API_VERSION.split('/') as [string, string];
-    await this.custom.patchClusterCustomObjectStatus(
-      { group, version, plural, name, body: { status } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
+    this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
+    const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `/apis/${API_VERSION}/${plural}/${name}/status`, { status }, 'application/merge-patch+json');
+    // Write-through: the next reconcile sees this status before its watch event arrives.
+    if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
   }
 
   private async patchMeta(plural: string, name: string, metadata: Record<string, unknown>): Promise<void> {
-    const [group, version] = API_VERSION.split('/') as [string, string];
-    await this.custom.patchClusterCustomObject({ group, version, plural, name, body: { metadata } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
+    const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `/apis/${API_VERSION}/${plural}/${name}`, { metadata }, 'application/merge-patch+json');
+    if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
   }
 
   private async event(obj: k8s.KubernetesObject, e: { eventType: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void> {
@@ -384,19 +406,19 @@ export class Operator {
     try {
       // Events about cluster-scoped objects live in "default", as kubectl describe expects.
       const namespace = obj.metadata?.namespace ?? 'default';
-      await this.core.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${obj.metadata?.name}.`, namespace },
-          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, uid: obj.metadata?.uid, ...(obj.metadata?.namespace ? { namespace } : {}) },
-          reason: e.reason,
-          message: e.message,
-          type: e.eventType,
-          source: { component: 'longyun-operator' },
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
+      this.metrics.writes.inc({ cluster: 'management', verb: 'create' });
+      await this.rest.request('POST', `/api/v1/namespaces/${namespace}/events`, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${obj.metadata?.name}.`, namespace },
+        involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, uid: obj.metadata?.uid, ...(obj.metadata?.namespace ? { namespace } : {}) },
+        reason: e.reason,
+        message: e.message,
+        type: e.eventType,
+        source: { component: 'longyun-operator' },
+        firstTimestamp: now.toISOString(),
+        lastTimestamp: now.toISOString(),
+        count: 1,
       });
     } catch (err) {
       this.log(`event ${e.reason} for ${obj.metadata?.name}: ${(err as Error).message}`);

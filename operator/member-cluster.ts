@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { ObjectRef } from '../controllers/tenant-reconciler.js';
 import { refKey } from '../controllers/tenant-reconciler.js';
 import { LABELS, type K8sObject } from '../stacks/graph/types.js';
-import { Informer, type ResourceType } from './informer.js';
+import { dropManagedFields, Informer, type ResourceType } from './informer.js';
 import { RestClient } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
@@ -25,6 +25,7 @@ export const TENANT_KINDS: ReadonlyArray<Omit<ResourceType, 'labelSelector'>> = 
 export class MemberCluster {
   readonly rest: RestClient;
   private readonly informers: Informer[] = [];
+  private readonly informerOf = new Map<string, Informer>();
   private started = false;
 
   constructor(
@@ -32,15 +33,17 @@ export class MemberCluster {
     readonly kubeConfig: k8s.KubeConfig,
     /** The kubeconfig text it was built from, to notice a rotated secret. */
     readonly source: string,
+    /** Called for every write sent (for the writes metric). */
+    private readonly onWrite: (verb: 'apply' | 'delete') => void = () => {},
   ) {
     this.rest = new RestClient(kubeConfig);
   }
 
-  static fromKubeconfig(name: string, text: string, context?: string): MemberCluster {
+  static fromKubeconfig(name: string, text: string, context?: string, onWrite?: (verb: 'apply' | 'delete') => void): MemberCluster {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(text);
     if (context) kc.setCurrentContext(context);
-    return new MemberCluster(name, kc, `${context ?? ''}\n${text}`);
+    return new MemberCluster(name, kc, `${context ?? ''}\n${text}`, onWrite);
   }
 
   async version(): Promise<{ major: string; minor: string; gitVersion: string }> {
@@ -48,12 +51,19 @@ export class MemberCluster {
     return { major: v.major, minor: v.minor, gitVersion: v.gitVersion };
   }
 
-  /** Server-side apply, taking ownership of the fields we set (force: we are the only manager). */
+  /**
+   * Server-side apply, taking ownership of the fields we set (force: we are the only manager). The
+   * object the server returns goes into the cache at once (write-through), so the tenant's next
+   * reconcile sees it without waiting for its watch event.
+   */
   async apply(object: K8sObject): Promise<void> {
-    await this.rest.apply(object, FIELD_MANAGER, true);
+    this.onWrite('apply');
+    const applied = await this.rest.apply<k8s.KubernetesObject>(object, FIELD_MANAGER, true);
+    if (applied?.metadata) this.informerOf.get(`${object.apiVersion}/${object.kind}`)?.mutate(applied);
   }
 
   async delete(ref: ObjectRef): Promise<void> {
+    this.onWrite('delete');
     await this.rest.delete(ref);
   }
 
@@ -70,13 +80,14 @@ export class MemberCluster {
       if (t) onTenantChange(t);
     };
     for (const kind of TENANT_KINDS) {
-      const inf = new Informer(this.kubeConfig, { ...kind, labelSelector: LABELS.tenant }, {
-        onAdd: notify,
-        onUpdate: notify,
-        onDelete: notify,
-        ...(onError ? { onError } : {}),
-      });
+      const inf = new Informer(
+        this.kubeConfig,
+        { ...kind, labelSelector: LABELS.tenant },
+        { onAdd: notify, onUpdate: notify, onDelete: notify, ...(onError ? { onError } : {}) },
+        { transform: dropManagedFields, indexBy: (o) => o.metadata?.labels?.[LABELS.tenant] },
+      );
       this.informers.push(inf);
+      this.informerOf.set(`${kind.apiVersion}/${kind.kind}`, inf);
       void inf.start();
     }
   }
@@ -84,7 +95,9 @@ export class MemberCluster {
   stop(): void {
     for (const i of this.informers) i.stop();
     this.informers.length = 0;
+    this.informerOf.clear();
     this.started = false;
+    this.rest.close();
   }
 
   get synced(): boolean {
@@ -96,8 +109,7 @@ export class MemberCluster {
     if (!this.synced) return undefined;
     const out = new Map<string, K8sObject>();
     for (const inf of this.informers) {
-      for (const o of inf.cache.values()) {
-        if (o.metadata?.labels?.[LABELS.tenant] !== tenant) continue;
+      for (const o of inf.indexed(tenant)) {
         const obj = o as unknown as K8sObject;
         out.set(refKey({ apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name }), obj);
       }

@@ -23,3 +23,26 @@ describe('METRICS', () => {
     for (const def of Object.values(METRICS)) expect(text).toContain(`# TYPE ${def.name} ${def.type}`);
   });
 });
+
+describe('gauges read at scrape time', () => {
+  it('report the controllers\' queue depths and tenant phases while observed, and nothing after', async () => {
+    const m = new OperatorMetrics();
+    let depth = 3;
+    m.observe({ queueDepths: () => ({ tenant: depth, cloudnode: 0 }), tenantPhases: () => new Map([['Ready', 7], ['Pending', 1]]) });
+    const values = async (g: typeof m.tenants) => Object.fromEntries((await g.get()).values.map((v) => [Object.values(v.labels).join(), v.value]));
+    expect(await values(m.queueDepth)).toEqual({ tenant: 3, cloudnode: 0 });
+    depth = 5;
+    expect((await values(m.queueDepth)).tenant).toBe(5);
+    expect(await values(m.tenants)).toEqual({ Ready: 7, Pending: 1 });
+    m.observe(undefined); // a replica that stops leading exports no stale values
+    expect(await values(m.queueDepth)).toEqual({});
+    expect(await values(m.tenants)).toEqual({});
+  });
+
+  it('counts writes by cluster and verb', async () => {
+    const m = new OperatorMetrics();
+    m.writes.inc({ cluster: 'management', verb: 'patch' });
+    m.writes.inc({ cluster: 'tianshui-cloud', verb: 'apply' }, 2);
+    expect(await m.writeCount()).toBe(3);
+  });
+});

@@ -24,6 +24,7 @@ export const METRICS = {
   memberUp: { name: 'longyun_member_cluster_up', help: '1 when the member cluster answers, 0 when it does not.', type: 'gauge', labelNames: ['cluster'] },
   tenants: { name: 'longyun_tenants', help: 'Tenants by phase.', type: 'gauge', labelNames: ['phase'] },
   leader: { name: 'longyun_leader', help: '1 on the replica that holds the leader lease.', type: 'gauge', labelNames: [] },
+  writes: { name: 'longyun_kube_writes_total', help: 'Writes sent to API servers (apply, patch, create, delete), by cluster (management or the cloud node) and verb.', type: 'counter', labelNames: ['cluster', 'verb'] },
 } as const satisfies Record<string, MetricDefinition>;
 
 /** What prom-client's constructors take from a definition (its `type` is ours, not theirs). */
@@ -31,7 +32,14 @@ function config<L extends string>(def: { name: string; help: string; labelNames:
   return { name: def.name, help: def.help, labelNames: [...def.labelNames] };
 }
 
+/** Values the gauges read when scraped, from the controllers while they run (none on a standby replica). */
+export interface MetricSources {
+  queueDepths: () => Record<string, number>;
+  tenantPhases: () => ReadonlyMap<string, number>;
+}
+
 export class OperatorMetrics {
+  private sources: MetricSources | undefined;
   readonly registry = new Registry();
   readonly reconciles = new Counter({ ...config(METRICS.reconciles), registers: [this.registry] });
   readonly duration = new Histogram({
@@ -39,10 +47,35 @@ export class OperatorMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly queueDepth = new Gauge({ ...config(METRICS.queueDepth), registers: [this.registry] });
+  readonly queueDepth = new Gauge({
+    ...config(METRICS.queueDepth),
+    registers: [this.registry],
+    collect: () => {
+      this.queueDepth.reset();
+      for (const [controller, depth] of Object.entries(this.sources?.queueDepths() ?? {})) this.queueDepth.set({ controller }, depth);
+    },
+  });
   readonly memberUp = new Gauge({ ...config(METRICS.memberUp), registers: [this.registry] });
-  readonly tenants = new Gauge({ ...config(METRICS.tenants), registers: [this.registry] });
+  readonly tenants = new Gauge({
+    ...config(METRICS.tenants),
+    registers: [this.registry],
+    collect: () => {
+      this.tenants.reset();
+      for (const [phase, n] of this.sources?.tenantPhases() ?? []) this.tenants.set({ phase }, n);
+    },
+  });
   readonly leader = new Gauge({ ...config(METRICS.leader), registers: [this.registry] });
+  readonly writes = new Counter({ ...config(METRICS.writes), registers: [this.registry] });
+
+  /** While the controllers run, the gauges read them at each scrape; `undefined` when they stop (the gauges empty). */
+  observe(sources: MetricSources | undefined): void {
+    this.sources = sources;
+  }
+
+  /** All writes counted so far. */
+  async writeCount(): Promise<number> {
+    return (await this.writes.get()).values.reduce((a, v) => a + v.value, 0);
+  }
 }
 
 export interface HealthServerOptions {

@@ -88,29 +88,30 @@ describe('WorkQueue', () => {
     expect(q.stats().waiting).toBe(1);
   });
 
-  it('limits the global start rate with a token bucket', async () => {
+  it('spreads a burst of retries with a global token bucket, but never holds back new work', async () => {
     let clock = 0;
-    const starts: number[] = [];
-    const timers: Array<{ fn: () => void; at: number }> = [];
-    const q = new WorkQueue(async () => void starts.push(clock), {
-      ratePerSecond: 10,
-      burst: 2,
-      concurrency: 100,
-      now: () => clock,
-      setTimer: (fn, ms) => (timers.push({ fn, at: clock + ms }), timers.length),
-      clearTimer: () => {},
-    });
-    for (let i = 0; i < 5; i++) q.add(`k${i}`);
+    const starts: string[] = [];
+    const delays: number[] = [];
+    const q = new WorkQueue(
+      async (k) => {
+        starts.push(k);
+        if (k.startsWith('fail')) throw new Error('boom');
+      },
+      { ratePerSecond: 10, burst: 2, baseBackoffMs: 5, concurrency: 100, now: () => clock, setTimer: (_fn, ms) => (delays.push(ms), delays.length), clearTimer: () => {} },
+    );
+    for (let i = 0; i < 20; i++) q.add(`new-${i}`);
+    await q.idle();
+    expect(starts).toHaveLength(20); // far beyond the burst: new work is not rate limited
+    for (let i = 0; i < 5; i++) q.add(`fail-${i}`);
+    await q.idle();
     await tick();
-    expect(starts).toHaveLength(2); // the burst
-    while (timers.length) {
-      const t = timers.shift()!;
-      clock = t.at;
-      t.fn();
-      await tick();
-    }
-    expect(starts).toHaveLength(5);
-    expect(clock).toBeGreaterThanOrEqual(300); // 3 more starts at 10/s
+    // Two retries within the burst get their own backoff; the next ones wait for a token at 10/s.
+    expect(delays).toEqual([5, 5, 100, 200, 300]);
+    clock += 1000; // a second later the bucket has refilled
+    q.add('fail-late');
+    await q.idle();
+    await tick();
+    expect(delays.at(-1)).toBe(5);
   });
 
   it('shutdown waits for what is in flight and takes no more work', async () => {

@@ -1,6 +1,8 @@
 // A work queue in the client-go mould: one entry per key however often it is added, at most one
 // reconcile in flight per key (a key added while in flight runs once more afterwards), per-key
-// exponential backoff on failure, a global rate limit, and delayed adds for requeue-after.
+// exponential backoff on failure, a global rate limit on those retries (client-go's MaxOf(item
+// exponential, bucket) limiter: a burst of failures is spread out, new work is not held back), and
+// delayed adds for requeue-after.
 
 export interface WorkQueueOptions {
   /** Reconciles running at once (different keys). */
@@ -8,7 +10,7 @@ export interface WorkQueueOptions {
   /** First retry delay after a failure, doubled per failure up to maxBackoffMs. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
-  /** Global token bucket: sustained starts per second and burst. */
+  /** Global token bucket over retries after failures: sustained retries per second and burst. */
   ratePerSecond?: number;
   burst?: number;
   /** Injected for tests. */
@@ -35,7 +37,6 @@ export class WorkQueue {
   private readonly delayed = new Map<string, { at: number; handle: unknown }>();
   private tokens: number;
   private lastRefill: number;
-  private pumpTimer: unknown;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
   private readonly opts: Required<WorkQueueOptions>;
@@ -48,8 +49,8 @@ export class WorkQueue {
       concurrency: options.concurrency ?? 4,
       baseBackoffMs: options.baseBackoffMs ?? 50,
       maxBackoffMs: options.maxBackoffMs ?? 60_000,
-      ratePerSecond: options.ratePerSecond ?? 200,
-      burst: options.burst ?? 400,
+      ratePerSecond: options.ratePerSecond ?? 10,
+      burst: options.burst ?? 100,
       now: options.now ?? (() => Date.now()),
       setTimer: options.setTimer ?? ((fn, ms) => setTimeout(fn, ms)),
       clearTimer: options.clearTimer ?? ((h) => clearTimeout(h as NodeJS.Timeout)),
@@ -105,7 +106,6 @@ export class WorkQueue {
     this.stopped = true;
     for (const d of this.delayed.values()) this.opts.clearTimer(d.handle);
     this.delayed.clear();
-    if (this.pumpTimer !== undefined) this.opts.clearTimer(this.pumpTimer);
     this.queue.length = 0;
     this.queued.clear();
     await this.idle();
@@ -117,21 +117,16 @@ export class WorkQueue {
     this.lastRefill = now;
   }
 
+  /** Takes a token for a retry; the delay until it is due (the bucket may go into debt, like rate.Limiter.Reserve). */
+  private retryDelay(): number {
+    this.refill();
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.opts.ratePerSecond) * 1000);
+  }
+
   private pump(): void {
     if (this.stopped) return this.maybeIdle();
     while (this.queue.length > 0 && this.inFlight.size < this.opts.concurrency) {
-      this.refill();
-      if (this.tokens < 1) {
-        if (this.pumpTimer === undefined) {
-          const wait = Math.ceil(((1 - this.tokens) / this.opts.ratePerSecond) * 1000);
-          this.pumpTimer = this.opts.setTimer(() => {
-            this.pumpTimer = undefined;
-            this.pump();
-          }, wait);
-        }
-        return;
-      }
-      this.tokens -= 1;
       const key = this.queue.shift()!;
       this.queued.delete(key);
       this.inFlight.add(key);
@@ -155,7 +150,7 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       this.dirty.delete(key);
-      this.addAfter(key, Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (n - 1)));
+      this.addAfter(key, Math.max(Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (n - 1)), this.retryDelay()));
     } else if (this.dirty.delete(key)) {
       this.add(key);
     } else if (requeueAfterMs !== undefined) {
