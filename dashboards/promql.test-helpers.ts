@@ -1,6 +1,10 @@
 // For the dashboards tests: parse PromQL with the Prometheus project's own grammar
-// (@prometheus-io/lezer-promql) and find the metrics an expression reads.
+// (@prometheus-io/lezer-promql), find the metrics an expression reads, and find promtool.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
+import { cacheRoot } from '../operator/dev-cluster/paths.js';
 import { METRICS } from '../operator/metrics.js';
 
 /** Grafana's variables as Grafana substitutes them before the query reaches Prometheus. */
@@ -47,4 +51,29 @@ export function metricOf(identifier: string): keyof typeof METRICS | undefined {
     if (def.type === 'histogram' && ['_bucket', '_sum', '_count'].some((s) => identifier === def.name + s)) return key;
   }
   return undefined;
+}
+
+/** The script that fetches promtool into the cache, relative to the repository root. */
+export const PROMTOOL_FETCH_SCRIPT = 'scripts/promtool/fetch.sh';
+
+/** `${LONGYUN_CACHE:-$HOME/.cache/longyun}/prometheus/bin/promtool`, where fetch.sh caches it. */
+export function cachedPromtoolPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'prometheus', 'bin', 'promtool');
+}
+
+const runs = (command: string, env: NodeJS.ProcessEnv): boolean => spawnSync(command, ['--version'], { env, stdio: 'ignore' }).status === 0;
+
+/**
+ * The promtool to run: the one fetch.sh cached, else `promtool` on PATH. Throws, saying to run
+ * fetch.sh, when neither runs: the tests that need it fail rather than skip.
+ */
+export function findPromtool(env: NodeJS.ProcessEnv = process.env): string {
+  const cached = cachedPromtoolPath(env);
+  if (runs(cached, env)) return cached;
+  if (runs('promtool', env)) return 'promtool';
+  if (existsSync(cached)) throw new Error(`${cached} does not run and no promtool is on PATH: run \`bash ${PROMTOOL_FETCH_SCRIPT} --force\``);
+  throw new Error(
+    `promtool is not in ${cached} nor on PATH: run \`bash ${PROMTOOL_FETCH_SCRIPT}\` ` +
+      `(once; it caches Debian's promtool there without root, and \`npm test\` runs it)`,
+  );
 }

@@ -20,6 +20,8 @@
 #   LONGYUN_DEBIAN_MIRROR    Debian mirror URI (default: the one in the system's apt sources)
 #   LONGYUN_KEEP_BUILD=1     keep the build tree (for debugging a failed build)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib/debian-apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/debian-apt.sh"
 
 K8S_VERSION=1.20.2
 K8S_SOURCE_VERSION='1.20.5+really1.20.2-1.1+deb12u1'
@@ -29,7 +31,6 @@ CACHE_ROOT=${LONGYUN_CACHE:-${HOME:?HOME is not set}/.cache/longyun}
 VERSION_DIR="$CACHE_ROOT/k8s/$K8S_VERSION"
 BIN="$VERSION_DIR/bin"
 MANIFEST="$VERSION_DIR/manifest.json"
-KEYRING_DEFAULT=/usr/share/keyrings/debian-archive-keyring.gpg
 
 START=$(date +%s)
 log() { printf '[build.sh +%ss] %s\n' "$(($(date +%s) - START))" "$*"; }
@@ -102,69 +103,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
-# A private apt configuration: Debian's bookworm (deb + deb-src) and bookworm-backports, from the
-# same mirror and keyring as the system's own sources. The system's apt state is not touched.
-detect_mirror() {
-  # Prints "URI KEYRING" of the first configured Debian (non-security) source, deb822 or one-line.
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f "$f" ]] || continue
-    awk -v def="$KEYRING_DEFAULT" '
-      function flush() { if (uris != "" && types ~ /(^| )deb( |$)/ && suites ~ /(^| )(bookworm|trixie|sid|bullseye)( |$)/ && uris !~ /security/) { split(uris, u, " "); print u[1], (signed != "" ? signed : def); found = 1; exit } uris = ""; suites = ""; types = ""; signed = "" }
-      /^[ \t]*$/ { flush(); next }
-      /^[ \t]*#/ { next }
-      tolower($1) == "types:"     { $1 = ""; types = $0 }
-      tolower($1) == "uris:"      { $1 = ""; uris = $0; sub(/^ +/, "", uris) }
-      tolower($1) == "suites:"    { $1 = ""; suites = $0 }
-      tolower($1) == "signed-by:" { signed = $2 }
-      END { if (!found) flush() }
-    ' "$f"
-  done | head -n1 | grep . && return 0
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f "$f" ]] || continue
-    awk -v def="$KEYRING_DEFAULT" '
-      $1 == "deb" {
-        opts = ""; i = 2
-        if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) { opts = opts " " $i; i++ } opts = opts " " $i; i++ }
-        uri = $i; suite = $(i + 1)
-        if (uri ~ /security/ || suite !~ /^(bookworm|trixie|sid|bullseye)$/) next
-        kr = def
-        if (match(opts, /signed-by=[^ \]]+/)) kr = substr(opts, RSTART + 10, RLENGTH - 10)
-        print uri, kr; exit
-      }' "$f"
-  done | head -n1 | grep . && return 0
-  return 1
-}
-
-if [[ -n "${LONGYUN_DEBIAN_MIRROR:-}" ]]; then
-  MIRROR=$LONGYUN_DEBIAN_MIRROR; KEYRING=$KEYRING_DEFAULT
-elif read -r MIRROR KEYRING < <(detect_mirror); then
-  :
-else
-  MIRROR=http://deb.debian.org/debian; KEYRING=$KEYRING_DEFAULT
-  log "no Debian source found in /etc/apt; using $MIRROR"
-fi
-[[ -r "$KEYRING" ]] || die "the Debian archive keyring $KEYRING is missing (install debian-archive-keyring)"
-log "Debian mirror: $MIRROR (keyring $KEYRING)"
-
-APT_DIR="$BUILD/apt"
-mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
-cat >"$APT_DIR/sources.list" <<EOF
-deb [signed-by=$KEYRING] $MIRROR bookworm main
-deb-src [signed-by=$KEYRING] $MIRROR bookworm main
-deb [signed-by=$KEYRING] $MIRROR bookworm-backports main
-EOF
-APT_OPTS=(
-  -o "Dir::Etc::SourceList=$APT_DIR/sources.list"
-  -o Dir::Etc::SourceParts=/dev/null
-  -o "Dir::State::Lists=$APT_DIR/lists"
-  -o "Dir::Cache=$APT_DIR/cache"
-  -o APT::Sandbox::User="$(id -un)"
-  -o Debug::NoLocking=1
-  -o APT::Get::List-Cleanup=0
-  -o Acquire::Languages=none
-)
-apt_q() { apt-get -q "${APT_OPTS[@]}" "$@" >"$BUILD/apt.log" 2>&1 || { tail -n 20 "$BUILD/apt.log" >&2; return 1; }; }
+# A private apt configuration (scripts/lib/debian-apt.sh): Debian's bookworm (deb + deb-src) and
+# bookworm-backports, from the same mirror and keyring as the system's own sources. The system's apt
+# state is not touched.
+debian_apt_mirror
+debian_apt_config "$BUILD/apt" "$BUILD/apt.log" 'deb bookworm' 'deb-src bookworm' 'deb bookworm-backports'
 
 log "reading Debian's package lists (bookworm, bookworm-backports) into a private apt state"
 apt_q update || die "apt-get update failed for $MIRROR (private sources file $APT_DIR/sources.list)"
