@@ -102,6 +102,25 @@ describe('operator on real API servers', () => {
     for (const m of env.members) await expect(m.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'tianshui-secret-records' })).rejects.toMatchObject({ code: 404 });
   }, 30_000);
 
+  it('backs up an MLPS level 3 tenant with a DR plan: one Velero Schedule per DR centre, in Velero\'s namespace', async () => {
+    await createTenant('tianshui-case-files', {
+      department: 'tianshui-big-data',
+      quota: { cpu: '4', memory: '8Gi', storage: '100Gi' },
+      mlps: 3,
+      planes: ['plane-1', 'plane-2'],
+      dr: { rpoMinutes: 30, rtoMinutes: 240, centres: ['same-city-dr', 'remote-dr'], retentionDays: 30 },
+    });
+    await waitFor('tenant Ready', async () => (await getCR('tenants', 'tianshui-case-files')).status?.phase === 'Ready', 60_000);
+    const schedules = (await env.members[0]!.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'schedules', labelSelector: 'longyun.io/tenant=tianshui-case-files' })) as {
+      items: Array<{ metadata: { name: string }; spec: { schedule: string; template: { includedNamespaces: string[]; storageLocation: string } } }>;
+    };
+    expect(schedules.items.map((s) => s.metadata.name).sort()).toEqual(['tianshui-case-files-remote-dr', 'tianshui-case-files-same-city-dr']);
+    for (const s of schedules.items) {
+      expect(s.spec.template.includedNamespaces).toEqual(['tianshui-case-files']);
+      expect(s.spec.schedule).toBe('*/30 * * * *');
+    }
+  }, 90_000);
+
   it('on deletion removes what it applied from the member before the Tenant goes', async () => {
     await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-permits' });
     await waitFor('the Tenant gone', async () => {

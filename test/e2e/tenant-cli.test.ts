@@ -87,6 +87,9 @@ describe('node and tenant commands', () => {
     expect(text).toMatch(/longyun_member_cluster_up\{cluster="tianshui-cloud"\} 1/);
     expect(text).toMatch(/longyun_tenants\{phase="Ready"\} 1/);
     expect(text).toMatch(/longyun_leader 1/);
+    expect(text).toMatch(/longyun_workqueue_depth\{controller="tenant"\} 0/);
+    expect(text).toMatch(/longyun_kube_writes_total\{cluster="tianshui-cloud",verb="apply"\} [1-9]/);
+    expect(text).toMatch(/longyun_kube_writes_total\{cluster="management",verb="patch"\} [1-9]/);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
   });
