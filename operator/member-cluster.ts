@@ -9,6 +9,8 @@ import { dropManagedFields, Informer, type ResourceType } from './informer.js';
 import { RestClient } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
+/** How long the reachability probe waits for a member's answer. */
+export const PROBE_TIMEOUT_MS = 10_000;
 
 /** The kinds a tenant's objects come in (stacks/graph/tenant-objects.ts), with their plurals. */
 export const TENANT_KINDS: ReadonlyArray<Omit<ResourceType, 'labelSelector'>> = [
@@ -46,8 +48,9 @@ export class MemberCluster {
     return new MemberCluster(name, kc, `${context ?? ''}\n${text}`, onWrite);
   }
 
+  /** The member's version: the reachability probe, so a member that hangs counts as unreachable after 10 s. */
   async version(): Promise<{ major: string; minor: string; gitVersion: string }> {
-    const v = await this.kubeConfig.makeApiClient(k8s.VersionApi).getCode();
+    const v = await this.rest.request<{ major: string; minor: string; gitVersion: string }>('GET', '/version', undefined, 'application/json', PROBE_TIMEOUT_MS);
     return { major: v.major, minor: v.minor, gitVersion: v.gitVersion };
   }
 

@@ -71,7 +71,8 @@ export class RestClient {
     for (const sockets of Object.values(this.agent?.freeSockets ?? {})) for (const s of sockets ?? []) s.destroy();
   }
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  /** One request; `timeoutMs` bounds the wait for an answer (a server that hangs is an error). */
+  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = 30_000): Promise<T> {
     const opts: RequestOptions = {
       method,
       protocol: this.server.protocol,
@@ -110,7 +111,7 @@ export class RestClient {
         });
         res.on('error', reject);
       });
-      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs / 1000} s`)));
       req.on('error', reject);
       if (payload) req.end(payload);
       else req.end();

@@ -152,6 +152,24 @@ describe('operator on real API servers', () => {
     await waitFor('the quota restored after the member API server restarted', async () => (await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-after-restart' })).spec?.hard?.['requests.cpu'] === '2', 30_000, 100);
   }, 180_000);
 
+  it('marks a member that stops answering (its API server frozen) unreachable, with the metric at 0, and recovers when it answers', async () => {
+    const pid = env.plane.clusters.find((c) => c.name === 'member-2')!.apiserver.pid;
+    const reachable = async () => findCondition((await getCR('cloudnodes', 'gansu-provincial')).status?.conditions, CloudNodeConditions.Reachable)?.status;
+    const up = async () => (await operators[0]!.metrics.memberUp.get()).values.find((v) => v.labels.cluster === 'gansu-provincial')?.value;
+    expect(await reachable()).toBe('True');
+    process.kill(pid, 'SIGSTOP'); // accepts connections, never answers
+    try {
+      // Within a heartbeat (15 s) and the probe's timeout (10 s).
+      await waitFor('gansu-provincial unreachable', async () => (await reachable()) === 'False', 40_000, 250);
+      expect(await up()).toBe(0);
+      expect((await getCR('cloudnodes', 'gansu-provincial')).status?.conditions?.find((c) => c.type === CloudNodeConditions.Reachable)?.message).toMatch(/no answer within 10 s/);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor('gansu-provincial reachable again', async () => (await reachable()) === 'True', 30_000, 250);
+    expect(await up()).toBe(1);
+  }, 90_000);
+
   it('fails over: a second replica waits, and takes over within the lease duration when the leader stops', async () => {
     const a = operators[0]!;
     const b = newOperator('op-b');
