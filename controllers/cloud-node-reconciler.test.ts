@@ -36,6 +36,15 @@ describe('reconcileCloudNode', () => {
     expect(down.requeueAfterMs).toBeLessThan(10_000);
   });
 
+  it('adopts its kubeconfig Secret (so deleting the node deletes the credentials), whether or not the member answers', () => {
+    expect(reconcileCloudNode(node, probe({ version: v120, secretOwned: false }), idle, now).adoptSecret).toBe(true);
+    expect(reconcileCloudNode(node, probe({ error: 'connection refused', secretOwned: false }), idle, now).adoptSecret).toBe(true);
+    expect(reconcileCloudNode(node, probe({ version: v120, secretOwned: true }), idle, now).adoptSecret).toBeUndefined();
+    expect(reconcileCloudNode(node, probe({ kubeconfigError: 'secret longyun-system/tianshui: not found' }), idle, now).adoptSecret).toBeUndefined();
+    const deleting = { ...node, metadata: { ...node.metadata, deletionTimestamp: now.toISOString() } };
+    expect(reconcileCloudNode(deleting, probe({ version: v120, secretOwned: false }), idle, now).adoptSecret).toBeUndefined();
+  });
+
   it('refuses members older than Kubernetes 1.20, and a missing kubeconfig secret', () => {
     const old = reconcileCloudNode(node, probe({ version: { major: '1', minor: '18+', gitVersion: 'v1.18.9' } }), idle, now);
     expect(findCondition(old.status.conditions, CloudNodeConditions.Onboarded)?.reason).toBe(Reasons.VersionUnsupported);

@@ -30,6 +30,8 @@ export interface CloudNodeStatus {
 export interface MemberProbe {
   /** Why the kubeconfig could not be had (secret missing, unreadable), if so. */
   kubeconfigError?: string;
+  /** Whether the kubeconfig Secret names this CloudNode among its owners (undefined: no Secret). */
+  secretOwned?: boolean;
   /** The member's version (`v1.20.2`), or the error reaching it. */
   version?: { major: string; minor: string; gitVersion: string };
   error?: string;
@@ -46,6 +48,11 @@ export interface CloudNodeDecision {
   requeueAfterMs: number;
   /** A change worth an Event. */
   event?: { eventType: 'Normal' | 'Warning'; reason: string; message: string };
+  /**
+   * Make the CloudNode an owner of its kubeconfig Secret, so that deleting the node lets the
+   * garbage collector delete the member's credentials with it.
+   */
+  adoptSecret?: boolean;
 }
 
 /** What onboarding creates on a member: the system namespace and the agent's RBAC there. */
@@ -88,6 +95,7 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
   };
   const apply: K8sObject[] = [];
   let event: CloudNodeDecision['event'];
+  const adopt = probe.secretOwned === false && !node.metadata.deletionTimestamp ? { adoptSecret: true } : {};
 
   if (probe.kubeconfigError !== undefined || probe.version === undefined) {
     const reason = probe.kubeconfigError !== undefined ? Reasons.KubeconfigMissing : Reasons.Unreachable;
@@ -96,7 +104,7 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     set(CloudNodeConditions.Ready, 'False', reason, message);
     if (wasReachable) event = { eventType: 'Warning', reason: Reasons.Unreachable, message: `member cluster stopped answering: ${message}` };
     // The heartbeat stays at the last time the member answered.
-    return { status: { ...base, conditions }, apply, requeueAfterMs: 5_000, ...(event ? { event } : {}) };
+    return { status: { ...base, conditions }, apply, requeueAfterMs: 5_000, ...(event ? { event } : {}), ...adopt };
   }
   const v = probe.version;
   set(CloudNodeConditions.Reachable, 'True', Reasons.Connected, `Kubernetes ${v.gitVersion}`);
@@ -106,7 +114,7 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     const message = `Kubernetes ${v.gitVersion} is older than 1.${MIN_MINOR}`;
     set(CloudNodeConditions.Onboarded, 'False', Reasons.VersionUnsupported, message);
     set(CloudNodeConditions.Ready, 'False', Reasons.VersionUnsupported, message);
-    return { status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() }, apply, requeueAfterMs: 60_000, event: { eventType: 'Warning', reason: Reasons.VersionUnsupported, message } };
+    return { status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() }, apply, requeueAfterMs: 60_000, event: { eventType: 'Warning', reason: Reasons.VersionUnsupported, message }, ...adopt };
   }
   if (!probe.systemReady) {
     apply.push(...systemObjects(node.metadata.name));
@@ -121,5 +129,6 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     apply,
     requeueAfterMs: ready ? HEARTBEAT_MS : 1_000,
     ...(event ? { event } : {}),
+    ...adopt,
   };
 }

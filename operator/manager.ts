@@ -209,23 +209,24 @@ export class Operator {
 
   // ---- CloudNode ------------------------------------------------------------------------------
 
-  private async memberFor(node: CloudNodeObj): Promise<{ member?: MemberCluster; error?: string }> {
+  private async memberFor(node: CloudNodeObj): Promise<{ member?: MemberCluster; error?: string; secretOwned?: boolean }> {
     const ref = node.spec.kubeconfigSecretRef;
     // Only a missing secret is the node's problem; the management API being away is not (that throws).
     const secret = await this.rest.get<k8s.V1Secret>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.name, namespace: ref.namespace ?? this.namespace } });
     if (!secret) return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name}: not found` };
+    const secretOwned = node.metadata.uid === undefined || (secret.metadata?.ownerReferences ?? []).some((o) => o.uid === node.metadata.uid);
     const data = secret.data?.[ref.key ?? 'kubeconfig'];
-    if (!data) return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name} has no key "${ref.key ?? 'kubeconfig'}"` };
+    if (!data) return { error: `secret ${ref.namespace ?? this.namespace}/${ref.name} has no key "${ref.key ?? 'kubeconfig'}"`, secretOwned };
     const text = Buffer.from(data, 'base64').toString('utf8');
     const existing = this.members.get(node.metadata.name);
-    if (existing && existing.source === `${node.spec.context ?? ''}\n${text}`) return { member: existing };
+    if (existing && existing.source === `${node.spec.context ?? ''}\n${text}`) return { member: existing, secretOwned };
     existing?.stop();
     try {
       const member = MemberCluster.fromKubeconfig(node.metadata.name, text, node.spec.context, (verb) => this.metrics.writes.inc({ cluster: node.metadata.name, verb }));
       this.members.set(node.metadata.name, member);
-      return { member };
+      return { member, secretOwned };
     } catch (e) {
-      return { error: `the kubeconfig in secret ${ref.name} does not load: ${(e as Error).message}` };
+      return { error: `the kubeconfig in secret ${ref.name} does not load: ${(e as Error).message}`, secretOwned };
     }
   }
 
@@ -245,7 +246,7 @@ export class Operator {
     return this.timed('cloudnode', async () => {
       const node = this.nodeInformer?.cache.get(name);
       if (!node) return this.dropMember(name);
-      const { member, error } = await this.memberFor(node);
+      const { member, error, secretOwned } = await this.memberFor(node);
       let version: { major: string; minor: string; gitVersion: string } | undefined;
       let reachError: string | undefined;
       let systemReady = false;
@@ -260,7 +261,7 @@ export class Operator {
       this.metrics.memberUp.set({ cluster: name }, version ? 1 : 0);
       const decision = reconcileCloudNode(
         node,
-        { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), systemReady, cachesSynced: member?.synced ?? false },
+        { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), systemReady, cachesSynced: member?.synced ?? false },
         this.allocatedOn(name),
         new Date(),
       );
@@ -268,6 +269,7 @@ export class Operator {
         for (const o of decision.apply) await member.apply(o);
         member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
       }
+      if (decision.adoptSecret) await this.adoptSecret(node);
       if (decision.event) await this.event(node, decision.event);
       await this.patchStatus('cloudnodes', name, decision.status);
       // A member whose caches just synced can take tenants: let every waiting tenant try again.
@@ -399,6 +401,14 @@ export class Operator {
     this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
     const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `/apis/${API_VERSION}/${plural}/${name}`, { metadata }, 'application/merge-patch+json');
     if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
+  }
+
+  /** The CloudNode becomes an owner of its kubeconfig Secret (a strategic merge adds to the owners, keyed by uid). */
+  private async adoptSecret(node: CloudNodeObj): Promise<void> {
+    const ref = node.spec.kubeconfigSecretRef;
+    const owner = { apiVersion: API_VERSION, kind: 'CloudNode', name: node.metadata.name, uid: node.metadata.uid };
+    this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
+    await this.rest.request('PATCH', `/api/v1/namespaces/${ref.namespace ?? this.namespace}/secrets/${ref.name}`, { metadata: { ownerReferences: [owner] } }, 'application/strategic-merge-patch+json');
   }
 
   private async event(obj: k8s.KubernetesObject, e: { eventType: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void> {

@@ -35,7 +35,8 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
       kind: 'Role',
       metadata: { name, namespace: ns, labels },
       rules: [
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+        // Kubeconfigs of the member clusters: read, and owned by their CloudNode (patch of ownerReferences).
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
       ],
     },

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDON_STAND_INS } from '../../operator/addon-crds.js';
-import { down, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
+import { down, kubeconfigYaml, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
 import { BIN, longyun } from './cli-helpers.js';
 import { RestClient } from '../../operator/rest.js';
 import { applyAll, kubeConfigOf, waitFor } from './operator-helpers.js';
@@ -16,6 +16,7 @@ let stateDir: string;
 let mgmt: string;
 let member: string;
 let operator: ChildProcess;
+let operatorKubeconfig: string;
 let operatorLog = '';
 
 beforeAll(async () => {
@@ -29,7 +30,17 @@ beforeAll(async () => {
   expect(manifests.code).toBe(0);
   const { parseAllDocuments } = await import('yaml');
   await applyAll(kubeConfigOf(mgmt), parseAllDocuments(manifests.stdout).map((d) => d.toJSON()));
-  operator = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', mgmt, '--metrics-port', '0', '--lease-duration', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The operator runs as its ServiceAccount, with only the RBAC of the manifests: every flow below
+  // then shows that this least privilege is enough.
+  const cluster = plane.clusters.find((c) => c.role === 'management')!;
+  const tokenRequest = await new RestClient(kubeConfigOf(mgmt)).request<{ status: { token: string } }>('POST', '/api/v1/namespaces/longyun-system/serviceaccounts/longyun-operator/token', {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: 3600 },
+  });
+  operatorKubeconfig = join(stateDir, 'operator-sa.kubeconfig');
+  writeFileSync(operatorKubeconfig, kubeconfigYaml({ cluster: 'management', server: cluster.server, caFile: cluster.caFile, user: 'longyun-operator', token: tokenRequest.status.token }), { mode: 0o600 });
+  operator = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', operatorKubeconfig, '--metrics-port', '0', '--lease-duration', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
   operator.stderr!.on('data', (d: Buffer) => (operatorLog += d.toString()));
   await waitFor('the operator to lead', async () => /became leader/.test(operatorLog), 30_000);
 }, 180_000);
@@ -59,6 +70,13 @@ describe('node and tenant commands', () => {
     const list = await run(['node', 'list', '-o', 'json']);
     expect(JSON.parse(list.stdout).map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['tianshui-cloud']);
     expect(r.stdout + r.stderr).not.toMatch(/BEGIN CERTIFICATE|token:/);
+    // The CloudNode owns its kubeconfig Secret: deleting the node lets the garbage collector delete the credentials.
+    const rest = new RestClient(kubeConfigOf(mgmt));
+    const node = await rest.request<{ metadata: { uid: string } }>('GET', '/apis/longyun.io/v1alpha1/cloudnodes/tianshui-cloud');
+    await waitFor('the Secret owned by its CloudNode', async () => {
+      const secret = await rest.request<{ metadata: { ownerReferences?: Array<{ kind: string; uid: string }> } }>('GET', '/api/v1/namespaces/longyun-system/secrets/tianshui-cloud-kubeconfig');
+      return secret.metadata.ownerReferences?.some((o) => o.kind === 'CloudNode' && o.uid === node.metadata.uid);
+    }, 30_000);
   }, 90_000);
 
   it('tenant request --wait ends Ready on the department\'s city node, with progress on stderr', async () => {
@@ -92,6 +110,8 @@ describe('node and tenant commands', () => {
     expect(text).toMatch(/longyun_kube_writes_total\{cluster="management",verb="patch"\} [1-9]/);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    // Running as its ServiceAccount with the manifests' RBAC, it was never refused anything.
+    expect(operatorLog).not.toMatch(/forbidden|HTTP 403/i);
   });
 
   it('an operator killed mid-reconcile: its successor converges, nothing duplicated or lost', async () => {
@@ -109,7 +129,7 @@ describe('node and tenant commands', () => {
     operator.kill('SIGKILL');
     await new Promise((r) => operator.once('exit', r));
     operatorLog = '';
-    operator = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', mgmt, '--metrics-port', '0', '--lease-duration', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    operator = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', operatorKubeconfig, '--metrics-port', '0', '--lease-duration', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
     operator.stderr!.on('data', (d: Buffer) => (operatorLog += d.toString()));
     type T = { metadata: { name: string }; status?: { phase?: string; node?: string } };
     let last: T[] = [];
