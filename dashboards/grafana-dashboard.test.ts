@@ -64,7 +64,7 @@ describe('grafanaDashboard', () => {
     }
   });
 
-  it('reads gauges from the leader only, since a replica that lost the lease keeps stale values', () => {
+  it('reads gauges from the leader only, since a replica that lost the lease may not know it yet', () => {
     for (const title of ['Work queue depth by controller', 'Member cluster up', 'Member clusters now', 'Tenants by phase', 'Member clusters down']) {
       for (const e of exprsOf(byTitle(title))) expect(e, title).toContain('and on(job, instance) (longyun_leader{job=~"$job"} == 1)');
     }

@@ -216,7 +216,7 @@ function layout(sections: Section[]): Panel[] {
 export function grafanaDashboard(): GrafanaDashboard {
   const q = queries({ matchers: ['job=~"$job"'], window: '$__rate_interval' });
   const waiting = phasesThat('waiting');
-  const leaderNote = 'Only the leader\'s series: a replica that lost the lease keeps its last values.';
+  const leaderNote = 'Only the leader\'s series: a standby exports none, and a replica that has not yet noticed it lost the lease may still show old values.';
   const panels = layout([
     {
       panels: [

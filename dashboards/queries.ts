@@ -63,8 +63,9 @@ export function queries(scope: QueryScope) {
   const histogramRate = (m: Metric<'histogram'>, series: '_bucket' | '_sum' | '_count', range = w) => `rate(${sel(m.name + series)}[${range}])`;
   const leaders = `${gauge(METRICS.leader)} == 1`;
   /**
-   * Only the leader's series of a gauge. A replica that loses the lease keeps its last values of
-   * the gauges it set while leading (member clusters, queue depth, tenants), so they are stale.
+   * Only the leader's series of a gauge. A replica empties the gauges it sets while leading (member
+   * clusters, queue depth, tenants) when it stops, but one that has not yet noticed it lost the
+   * lease (cut off from the API server) still exports old values.
    */
   const onLeader = (expr: string) => `(${expr} and on(job, instance) (${leaders}))`;
   /** 0, not nothing, while there has been no error (prom-client exports a label set once it counts one). */
