@@ -47,6 +47,9 @@ const fmt = (r: Resources) => `${r.cpu} vCPU, ${Math.round(r.memory / GiB)} GiB 
  * Chooses a node: the requested one if it is ready and has room; otherwise, among ready nodes
  * matching the placement constraints, the department's own city's node first, then the
  * provincial cloud, then industry clouds; among equals, the one with most free CPU; ties by name.
+ * A placement is for good (the tenant's data lives there), so while the city's own node is
+ * onboarded but not Ready the tenant waits for it rather than going elsewhere for good; only a
+ * full city node sends it on. `node` or `placement` in the spec places it elsewhere at once.
  */
 export function place(
   estate: Estate,
@@ -68,15 +71,21 @@ export function place(
   const dept = estate.departmentById.get(tenant.department);
   const city = dept ? estate.ancestorAt(dept.unit, 'municipal')?.id : undefined;
   const rank = (n: NodeView) => (n.kind === 'municipal' && n.unit === city ? 0 : n.kind === 'provincial' ? 1 : n.kind === 'industry' ? 2 : 3);
-  const candidates = nodes
+  const matching = nodes.filter((n) => (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit));
+  const cityNodeDown = matching.find((n) => rank(n) === 0 && !n.ready);
+  const candidates = matching
     .filter((n) => n.ready)
-    .filter((n) => (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit))
     // Another city's node is never a candidate (policy tenant-node-of-own-city).
     .filter((n) => rank(n) < 3)
     .sort((a, b) => rank(a) - rank(b) || b.capacity.cpu - used(b.name).cpu - (a.capacity.cpu - used(a.name).cpu) || (a.name < b.name ? -1 : 1));
   for (const n of candidates) {
-    if (fits(request, used(n.name), n.capacity)) return { ok: true, node: n.name, reason: 'NodeChosen', message: `placed on "${n.name}" (${n.kind}, ${n.unit})` };
+    if (!fits(request, used(n.name), n.capacity)) continue;
+    if (rank(n) > 0 && cityNodeDown) {
+      return { ok: false, reason: 'NodeNotReady', message: `waiting for "${cityNodeDown.name}", the department's city node, to be Ready; to place the tenant elsewhere now, set spec.node or spec.placement.kind` };
+    }
+    return { ok: true, node: n.name, reason: 'NodeChosen', message: `placed on "${n.name}" (${n.kind}, ${n.unit})` };
   }
+  if (cityNodeDown) return { ok: false, reason: 'NodeNotReady', message: `waiting for "${cityNodeDown.name}", the department's city node, to be Ready (no other node has room either)` };
   if (candidates.length === 0) return { ok: false, reason: 'NoCapacity', message: 'no Ready node matches the placement constraints' };
   return { ok: false, reason: 'NoCapacity', message: `no matching node has room for ${fmt(request)} (tried ${candidates.map((c) => c.name).join(', ')})` };
 }

@@ -63,6 +63,26 @@ describe('placement', () => {
     expect(placed).toBe(Math.min(Math.floor(cap.cpu / 16), Math.floor(cap.memory / (64 * 2 ** 30)), Math.floor(cap.storage / 2 ** 40)));
   });
 
+  it('waits for the department\'s city node while it is not Ready, rather than placing the tenant elsewhere for good', () => {
+    const down = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, ready: false } : n));
+    const waiting = place(estate, spec(), down, none);
+    expect(waiting).toMatchObject({ ok: false, reason: 'NodeNotReady' });
+    expect(waiting.message).toContain('"tianshui-cloud", the department\'s city node');
+    expect(waiting.message).toContain('spec.node or spec.placement.kind');
+    // Asked for another node or kind, it goes at once; another city's node being down changes nothing.
+    expect(place(estate, spec({ placement: { kind: 'provincial' } }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    expect(place(estate, spec({ node: 'gansu-provincial' }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    const otherDown = nodes.map((n) => (n.name === 'lanzhou-cloud' ? { ...n, ready: false } : n));
+    expect(place(estate, spec(), otherDown, none)).toMatchObject({ ok: true, node: 'tianshui-cloud' });
+    // A provincial department has no city node to wait for.
+    expect(place(estate, spec({ department: 'gansu-health' }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    // The reconciler keeps the tenant Pending, unplaced, and says why.
+    const d = reconcileTenant(tenant(), { nodes: down, allocated: none, memberObjects: new Map() }, ctx);
+    expect(d.status.phase).toBe('Pending');
+    expect(d.status.node).toBeUndefined();
+    expect(findCondition(d.status.conditions, TenantConditions.Placed)).toMatchObject({ status: 'False', reason: 'NodeNotReady' });
+  });
+
   it('a requested node that is not onboarded or not ready', () => {
     expect(place(estate, { ...spec(), node: 'mars-cloud' }, nodes, none)).toMatchObject({ ok: false, reason: 'NodeNotFound' });
     const down = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, ready: false } : n));

@@ -139,10 +139,11 @@ describe('operator on real API servers', () => {
 
   it('recovers its watches when the management and member API servers restart under it', async () => {
     await restartApiserver('management', { stateDir: env.stateDir });
-    // The node is named: while the management API server was away the city node may briefly not
-    // be Ready, and placement would rightly choose the provincial cloud instead.
-    await createTenant('tianshui-after-restart', { department: 'tianshui-big-data', node: 'tianshui-cloud', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
+    // No node named: while the management API server was away the city node may briefly not be
+    // Ready; the tenant waits for it rather than going to the provincial cloud for good.
+    await createTenant('tianshui-after-restart', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
     await waitFor('tenant Ready after the management API server restarted', async () => (await getCR('tenants', 'tianshui-after-restart')).status?.phase === 'Ready', 60_000);
+    expect((await getCR('tenants', 'tianshui-after-restart')).status?.node).toBe('tianshui-cloud');
     await restartApiserver('member-1', { stateDir: env.stateDir });
     const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
     await waitFor('member-1 answering', async () => (await core.readNamespace({ name: 'tianshui-after-restart' })).metadata?.name);
