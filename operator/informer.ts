@@ -97,6 +97,7 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
   stop(): void {
     this.stopped = true;
     this.abort?.abort();
+    this.rest.close();
   }
 
   list(): T[] {
