@@ -32,12 +32,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as k8s from '@kubernetes/client-node';
 import { desiredObjects } from '../controllers/tenant-reconciler.js';
 import { API_VERSION } from '../operator/crds.js';
 import { down, up, type DevControlPlane } from '../operator/dev-cluster/index.js';
-import { installDevCrds, registerDevMembers } from '../operator/dev-setup.js';
-import { RestClient } from '../operator/rest.js';
+import { installDevCrds, registerDevMembers, restFor } from '../operator/dev-setup.js';
 import { desiredStateOf } from '../stacks/desired-state-of.js';
 import { shippedEstateDir } from '../topology/paths.js';
 import { median } from './harness.js';
@@ -69,11 +67,6 @@ interface RunResult {
 const log = (m: string) => process.stderr.write(`bench/reconcile: ${m}\n`);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
-function restOf(kubeconfig: string): RestClient {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  return new RestClient(kc);
-}
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -170,7 +163,7 @@ async function runOnce(tenants: BenchTenant[], kubectlPath: string | undefined, 
     log(`kubectl apply --server-side again, unchanged: ${kubectlReapplySeconds.toFixed(1)} s`);
 
     // 3. The Tenants, as departments request them.
-    const mgmt = restOf(management.kubeconfig);
+    const mgmt = restFor(management.kubeconfig);
     t0 = performance.now();
     await pool(tenants, 16, async (t) => {
       await mgmt.apply({ apiVersion: API_VERSION, kind: 'Tenant', metadata: { name: t.name }, spec: t.spec } as never, 'bench');
@@ -201,7 +194,7 @@ async function runOnce(tenants: BenchTenant[], kubectlPath: string | undefined, 
     for (let i = 0; i < DRIFT_SAMPLES; i++) {
       const t = tenants[Math.floor((i * tenants.length) / DRIFT_SAMPLES)]!;
       const m = members[BENCH_CLOUDS.indexOf(t.spec.node as (typeof BENCH_CLOUDS)[number])]!;
-      const rest = restOf(m.kubeconfig);
+      const rest = restFor(m.kubeconfig);
       const path = `/api/v1/namespaces/${t.name}/resourcequotas/longyun-quota`;
       const before = await rest.request<{ spec: { hard: Record<string, string> } }>('GET', path);
       await rest.request('PATCH', `${path}?fieldManager=someone-else`, { spec: { hard: { 'limits.cpu': '999' } } }, 'application/merge-patch+json');

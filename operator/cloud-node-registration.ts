@@ -33,7 +33,7 @@ interface PlainObject {
 export function findCloud(estate: Estate, by: { id: string } | { unit: string; kind: CloudKind }, estateDir: string): Cloud {
   if ('id' in by) {
     const cloud = estate.cloudById.get(by.id);
-    if (!cloud) throw new CloudNodeRegistrationError(`${estateDir}: no cloud "${by.id}"${didYouMean(by.id, estate.cloudById.keys())}; the clouds are listed in clouds.yaml`);
+    if (!cloud) throw new CloudNodeRegistrationError(`${estateDir} has no cloud "${by.id}"${didYouMean(by.id, estate.cloudById.keys())}; the clouds are listed in clouds.yaml`);
     return cloud;
   }
   const cloud = estate.doc.clouds.find((c) => c.unit === by.unit && c.kind === by.kind);

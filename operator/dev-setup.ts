@@ -5,16 +5,16 @@ import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import type { Estate } from '../topology/estate.js';
 import type { Cloud } from '../topology/schema.js';
-import { didYouMean } from '../topology/suggest.js';
 import { ADDON_STAND_INS } from './addon-crds.js';
-import { CloudNodeRegistrationError, registerCloudNode } from './cloud-node-registration.js';
+import { CloudNodeRegistrationError, findCloud, registerCloudNode } from './cloud-node-registration.js';
 import { CRDS } from './crds.js';
 import type { DevControlPlane } from './dev-cluster/index.js';
 import { RestClient } from './rest.js';
 
 const DEV_FIELD_MANAGER = 'longyun-dev';
 
-function restFor(kubeconfig: string): RestClient {
+/** The plain-JSON client of a kubeconfig file. */
+export function restFor(kubeconfig: string): RestClient {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfig);
   return new RestClient(kc);
@@ -45,8 +45,12 @@ export function memberClouds(estate: Estate, members: number, ids: string[] | un
   if (ids.length !== members) throw new CloudNodeRegistrationError(`--as names ${ids.length} cloud${ids.length === 1 ? '' : 's'} for ${members} member${members === 1 ? '' : 's'}; give one estate cloud id per member, in order`);
   const seen = new Set<string>();
   return ids.map((id) => {
-    const cloud = estate.cloudById.get(id);
-    if (!cloud) throw new CloudNodeRegistrationError(`--as: ${estateDir} has no cloud "${id}"${didYouMean(id, estate.cloudById.keys())}; the clouds are listed in clouds.yaml`);
+    let cloud: Cloud;
+    try {
+      cloud = findCloud(estate, { id }, estateDir);
+    } catch (e) {
+      throw new CloudNodeRegistrationError(`--as: ${(e as Error).message}`);
+    }
     if (seen.has(id)) throw new CloudNodeRegistrationError(`--as: cloud "${id}" is named twice; each member stands for a different cloud`);
     seen.add(id);
     return cloud;
