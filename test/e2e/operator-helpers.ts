@@ -29,6 +29,20 @@ export async function applyAll(kc: k8s.KubeConfig, objects: readonly object[]): 
   for (const o of objects) await rest.apply(o as Parameters<RestClient['apply']>[0], 'longyun-test');
 }
 
+/**
+ * Edits a ResourceQuota's `spec.hard` the way a person on the member would, with a JSON merge patch
+ * under another field manager. A patch carries no resourceVersion, so it cannot lose a race with
+ * the quota controller's status updates (a read-modify-replace can, with a 409).
+ */
+export async function editQuotaOnMember(kc: k8s.KubeConfig, namespace: string, hard: Record<string, string>): Promise<{ spec: { hard: Record<string, string> } }> {
+  const rest = new RestClient(kc);
+  try {
+    return await rest.request('PATCH', `/api/v1/namespaces/${namespace}/resourcequotas/longyun-quota?fieldManager=someone-else`, { spec: { hard } }, 'application/merge-patch+json');
+  } finally {
+    rest.close();
+  }
+}
+
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -9,7 +9,7 @@ import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
 import { restartApiserver } from '../../operator/dev-cluster/index.js';
-import { startEnv, waitFor, type Env } from './operator-helpers.js';
+import { editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
 const plan = openAddressPlan(estate);
@@ -82,12 +82,11 @@ describe('operator on real API servers', () => {
 
   it('restores a quota edited on the member within seconds (it watches what it owns)', async () => {
     const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
-    const quota = await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits' });
-    quota.spec!.hard!['requests.cpu'] = '999';
-    const edited = Date.now();
-    await core.replaceNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits', body: quota });
+    // The API server's answer to the edit shows it landed; the operator then puts it back.
+    const edited = await editQuotaOnMember(env.members[0]!, 'tianshui-permits', { 'requests.cpu': '999' });
+    expect(edited.spec.hard['requests.cpu']).toBe('999');
+    // How fast is measured by bench/reconcile; here only that it comes back, with a deadline.
     await waitFor('the quota restored', async () => (await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits' })).spec?.hard?.['requests.cpu'] === '16', 10_000, 50);
-    expect(Date.now() - edited).toBeLessThan(5_000);
   }, 30_000);
 
   it('does not provision a tenant that fails an enforce-mode policy, and says which and why', async () => {
@@ -147,9 +146,7 @@ describe('operator on real API servers', () => {
     await restartApiserver('member-1', { stateDir: env.stateDir });
     const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
     await waitFor('member-1 answering', async () => (await core.readNamespace({ name: 'tianshui-after-restart' })).metadata?.name);
-    const quota = await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-after-restart' });
-    quota.spec!.hard!['requests.cpu'] = '77';
-    await core.replaceNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-after-restart', body: quota });
+    await editQuotaOnMember(env.members[0]!, 'tianshui-after-restart', { 'requests.cpu': '77' });
     await waitFor('the quota restored after the member API server restarted', async () => (await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-after-restart' })).spec?.hard?.['requests.cpu'] === '2', 30_000, 100);
   }, 180_000);
 
