@@ -78,6 +78,33 @@ describe('WorkQueue', () => {
     expect(q.failuresOf('x')).toBe(0);
   });
 
+  it('after a failed run, an add that came during it runs at once; the backoff still grows without one', async () => {
+    const delays: number[] = [];
+    const timers: Array<() => void> = [];
+    let runs = 0;
+    let release!: () => void;
+    const q = new WorkQueue(
+      async () => {
+        runs++;
+        if (runs === 1) await new Promise<void>((r) => (release = r));
+        throw new Error('still failing');
+      },
+      { baseBackoffMs: 100, setTimer: (fn, ms) => (delays.push(ms), timers.push(fn), timers.length), clearTimer: () => {} },
+    );
+    q.add('k');
+    await tick();
+    q.add('k'); // an event during the run
+    release();
+    await tick();
+    await q.idle();
+    await tick();
+    // Run 1 failed with an event pending: run 2 at once, no timer. Run 2 failed alone: a backoff of 2 failures.
+    expect(runs).toBe(2);
+    expect(q.failuresOf('k')).toBe(2);
+    expect(delays).toEqual([200]);
+    expect(q.stats().waiting).toBe(1);
+  });
+
   it('honours requeue-after', async () => {
     const delays: number[] = [];
     const q = new WorkQueue(async () => ({ requeueAfterMs: 5000 }), { setTimer: (_fn, ms) => (delays.push(ms), 1), clearTimer: () => {} });

@@ -149,8 +149,10 @@ export class WorkQueue {
     if (failed) {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
-      this.dirty.delete(key);
-      this.addAfter(key, Math.max(Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (n - 1)), this.retryDelay()));
+      // An event that came during the failed run (the node it waited for is Ready now) is worth
+      // a try at once, as client-go's Done does; without one, the retry waits out its backoff.
+      if (this.dirty.delete(key)) this.add(key);
+      else this.addAfter(key, Math.max(Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (n - 1)), this.retryDelay()));
     } else if (this.dirty.delete(key)) {
       this.add(key);
     } else if (requeueAfterMs !== undefined) {
