@@ -194,6 +194,9 @@ clusterOptions(node.command('get').description('show a cloud node and its condit
   .addHelpText('after', '\nExamples:\n  $ longyun node get tianshui-cloud')
   .action(action(async (name, opts) => (await import('./commands/tenants.js')).nodeGet(name, opts)));
 
+waitOptions(clusterOptions(node.command('delete').description('offboard a cloud node: refused while tenants are on it; the operator removes longyun-system from the member, then the node and its kubeconfig Secret go').argument('<name>', 'cloud node').addOption(outputOption())))
+  .addHelpText('after', '\nExit codes: 0 deleted (or requested, without --wait) · 1 tenants remain on it, not found, or an error\n\nExamples:\n  $ longyun node delete tianshui-cloud --wait')
+  .action(action(async (name, opts) => (await import('./commands/tenants.js')).nodeDelete(name, opts)));
 const tenant = program.command('tenant').description('tenants: departments\' cloud tenancy (quota, MLPS level, planes, DR plan)');
 waitOptions(
   clusterOptions(
@@ -222,7 +225,7 @@ clusterOptions(tenant.command('list').description('list tenants').addOption(outp
 clusterOptions(tenant.command('get').description('show a tenant and its conditions').argument('<name>', 'tenant').addOption(outputOption()))
   .addHelpText('after', '\nExamples:\n  $ longyun tenant get health-records -o json')
   .action(action(async (name, opts) => (await import('./commands/tenants.js')).tenantGet(name, opts)));
-waitOptions(clusterOptions(tenant.command('delete').description('delete a tenant; its objects are removed from its node first').argument('<name>', 'tenant')))
+waitOptions(clusterOptions(tenant.command('delete').description('delete a tenant; its objects are removed from its node first').argument('<name>', 'tenant').addOption(outputOption())))
   .addHelpText('after', '\nExamples:\n  $ longyun tenant delete health-records --wait')
   .action(action(async (name, opts) => (await import('./commands/tenants.js')).tenantDelete(name, opts)));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CloudNodeConditions, findCondition, Reasons } from './conditions.js';
-import { reconcileCloudNode, SYSTEM_NAMESPACE, type CloudNodeResource, type MemberProbe } from './cloud-node-reconciler.js';
+import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type CloudNodeResource, type MemberProbe } from './cloud-node-reconciler.js';
 
 const now = new Date('2026-11-26T08:00:00Z');
 const node: CloudNodeResource = {
@@ -51,5 +51,60 @@ describe('reconcileCloudNode', () => {
     expect(old.apply).toEqual([]);
     const noSecret = reconcileCloudNode(node, probe({ kubeconfigError: 'secret longyun-system/tianshui not found' }), idle, now);
     expect(findCondition(noSecret.status.conditions, CloudNodeConditions.Reachable)?.reason).toBe(Reasons.KubeconfigMissing);
+  });
+
+  it('holds its finalizer, added whether or not the member answers', () => {
+    expect(reconcileCloudNode(node, probe({ version: v120 }), idle, now).addFinalizer).toBe(true);
+    expect(reconcileCloudNode(node, probe({ error: 'connection refused' }), idle, now).addFinalizer).toBe(true);
+    const held = { ...node, metadata: { ...node.metadata, finalizers: [NODE_FINALIZER] } };
+    expect(reconcileCloudNode(held, probe({ version: v120 }), idle, now).addFinalizer).toBeUndefined();
+  });
+});
+
+describe('reconcileCloudNodeDeletion (offboarding)', () => {
+  const deleting = { ...node, metadata: { ...node.metadata, deletionTimestamp: now.toISOString(), finalizers: [NODE_FINALIZER] } };
+
+  it('waits while tenants remain, naming them, with one warning event, and leaves Ready alone', () => {
+    const ready = reconcileCloudNode({ ...node, metadata: { ...node.metadata, finalizers: [NODE_FINALIZER] } }, probe({ version: v120, systemReady: true, cachesSynced: true }), idle, now);
+    const names = ['t-7', 't-1', 't-2', 't-3', 't-4', 't-5', 't-6'];
+    const d = reconcileCloudNodeDeletion({ ...deleting, status: ready.status }, { tenants: names, reachable: true, systemPresent: true }, now);
+    expect(d.removeFinalizer).toBe(false);
+    expect(d.deleteFromMember).toEqual([]);
+    const off = findCondition(d.status.conditions, CloudNodeConditions.Offboarded)!;
+    expect(off).toMatchObject({ status: 'False', reason: Reasons.TenantsRemain, observedGeneration: 3 });
+    expect(off.message).toMatch(/^7 tenants are still on this node \(t-1, t-2, t-3, t-4, t-5 and 2 more\)/);
+    expect(off.message).toContain('longyun tenant delete');
+    expect(findCondition(d.status.conditions, CloudNodeConditions.Ready)?.status).toBe('True');
+    expect(d.status.tenants).toBe(7);
+    expect(d.event).toMatchObject({ eventType: 'Warning', reason: Reasons.TenantsRemain });
+    expect(d.requeueAfterMs).toBeGreaterThan(0);
+    // The next pass, still waiting, does not repeat the event.
+    const again = reconcileCloudNodeDeletion({ ...deleting, status: d.status }, { tenants: ['t-1'], reachable: true, systemPresent: true }, now);
+    expect(again.event).toBeUndefined();
+    expect(findCondition(again.status.conditions, CloudNodeConditions.Offboarded)?.message).toMatch(/^1 tenant is still on this node \(t-1\)/);
+  });
+
+  it('with no tenants left, removes longyun-system from the member and releases the finalizer', () => {
+    const d = reconcileCloudNodeDeletion(deleting, { tenants: [], reachable: true, systemPresent: true }, now);
+    expect(d.deleteFromMember).toEqual([{ apiVersion: 'v1', kind: 'Namespace', name: SYSTEM_NAMESPACE }]);
+    expect(d.removeFinalizer).toBe(true);
+    expect(d.event).toMatchObject({ eventType: 'Normal', reason: Reasons.Offboarded });
+    const gone = reconcileCloudNodeDeletion(deleting, { tenants: [], reachable: true, systemPresent: false }, now);
+    expect(gone.deleteFromMember).toEqual([]);
+    expect(gone.removeFinalizer).toBe(true);
+  });
+
+  it('does not wait for a member that does not answer, and says what stays on it', () => {
+    const d = reconcileCloudNodeDeletion(deleting, { tenants: [], reachable: false, systemPresent: false }, now);
+    expect(d.removeFinalizer).toBe(true);
+    expect(d.deleteFromMember).toEqual([]);
+    expect(d.event).toMatchObject({ eventType: 'Warning', reason: Reasons.OffboardedUnreachable, message: expect.stringContaining('kubectl delete namespace longyun-system') });
+    // Tenants still hold it even then: their data is on that member.
+    expect(reconcileCloudNodeDeletion(deleting, { tenants: ['t-1'], reachable: false, systemPresent: false }, now).removeFinalizer).toBe(false);
+  });
+
+  it('does nothing for a node without the finalizer (it is already going)', () => {
+    const bare = { ...node, metadata: { ...node.metadata, deletionTimestamp: now.toISOString() } };
+    expect(reconcileCloudNodeDeletion(bare, { tenants: ['t-1'], reachable: true, systemPresent: true }, now)).toMatchObject({ removeFinalizer: false, deleteFromMember: [] });
   });
 });

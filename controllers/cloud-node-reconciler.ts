@@ -5,14 +5,20 @@ import type { K8sObject } from '../stacks/graph/types.js';
 import type { CloudNodeSpec } from '../topology/schema.js';
 import { CloudNodeConditions, Reasons, setCondition, type Condition } from './conditions.js';
 import { capacityResources, type Resources } from './placement.js';
+import type { ObjectRef } from './tenant-reconciler.js';
 
 export const SYSTEM_NAMESPACE = 'longyun-system';
 /** The oldest Kubernetes minor version longyun supports on a member. */
 export const MIN_MINOR = 20;
 export const HEARTBEAT_MS = 15_000;
+/**
+ * Held on every CloudNode: deleting a node that still has tenants waits until they are gone (their
+ * data lives there), then onboarding is undone on the member before the node goes.
+ */
+export const NODE_FINALIZER = 'longyun.io/node-offboarding';
 
 export interface CloudNodeResource {
-  metadata: { name: string; generation?: number; deletionTimestamp?: string };
+  metadata: { name: string; generation?: number; deletionTimestamp?: string; finalizers?: string[] };
   spec: CloudNodeSpec;
   status?: CloudNodeStatus;
 }
@@ -53,6 +59,8 @@ export interface CloudNodeDecision {
    * garbage collector delete the member's credentials with it.
    */
   adoptSecret?: boolean;
+  /** Add NODE_FINALIZER (a node without it could be deleted under its tenants). */
+  addFinalizer?: boolean;
 }
 
 /** What onboarding creates on a member: the system namespace and the agent's RBAC there. */
@@ -95,7 +103,10 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
   };
   const apply: K8sObject[] = [];
   let event: CloudNodeDecision['event'];
-  const adopt = probe.secretOwned === false && !node.metadata.deletionTimestamp ? { adoptSecret: true } : {};
+  const adopt = {
+    ...(probe.secretOwned === false && !node.metadata.deletionTimestamp ? { adoptSecret: true } : {}),
+    ...(!node.metadata.deletionTimestamp && !(node.metadata.finalizers ?? []).includes(NODE_FINALIZER) ? { addFinalizer: true } : {}),
+  };
 
   if (probe.kubeconfigError !== undefined || probe.version === undefined) {
     const reason = probe.kubeconfigError !== undefined ? Reasons.KubeconfigMissing : Reasons.Unreachable;
@@ -130,5 +141,69 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     requeueAfterMs: ready ? HEARTBEAT_MS : 1_000,
     ...(event ? { event } : {}),
     ...adopt,
+  };
+}
+
+export interface CloudNodeDeletionObserved {
+  /** Tenants placed on the node, those being deleted included (their objects are still there). */
+  tenants: readonly string[];
+  /** Whether the member answered just now. */
+  reachable: boolean;
+  /** Whether longyun-system is still on the member (false when unreachable: unknown). */
+  systemPresent: boolean;
+}
+
+export interface CloudNodeDeletionDecision {
+  status: CloudNodeStatus;
+  /** What to delete on the member, in order (undoing onboarding). */
+  deleteFromMember: ObjectRef[];
+  /** Release NODE_FINALIZER once the deletes above are done: the node may go. */
+  removeFinalizer: boolean;
+  event?: { eventType: 'Normal' | 'Warning'; reason: string; message: string };
+  requeueAfterMs?: number;
+}
+
+/**
+ * Offboarding a deleted CloudNode. While tenants are placed on it the finalizer holds, and the node
+ * keeps serving them (its Ready condition is left alone); `Offboarded=False` says which tenants
+ * remain. Once none do, longyun-system (and with it the agent's RBAC) is removed from the member and
+ * the finalizer released. A member that does not answer is not waited for, since a decommissioned
+ * cluster may never answer again: the node goes, and a warning says what was left on the member.
+ */
+export function reconcileCloudNodeDeletion(node: CloudNodeResource, observed: CloudNodeDeletionObserved, now: Date): CloudNodeDeletionDecision {
+  const gen = node.metadata.generation === undefined ? {} : { observedGeneration: node.metadata.generation };
+  const status = (reason: string, message: string): CloudNodeStatus => ({
+    ...node.status,
+    ...gen,
+    tenants: observed.tenants.length,
+    conditions: setCondition(node.status?.conditions, { type: CloudNodeConditions.Offboarded, status: 'False', reason, message, ...gen }, now),
+  });
+  if (!(node.metadata.finalizers ?? []).includes(NODE_FINALIZER)) return { status: node.status ?? {}, deleteFromMember: [], removeFinalizer: false };
+  if (observed.tenants.length > 0) {
+    const names = [...observed.tenants].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+    const message = `${names.length} tenant${names.length === 1 ? ' is' : 's are'} still on this node (${shown}); the node is deleted once they are (longyun tenant delete NAME)`;
+    const was = node.status?.conditions?.find((c) => c.type === CloudNodeConditions.Offboarded);
+    return {
+      status: status(Reasons.TenantsRemain, message),
+      deleteFromMember: [],
+      removeFinalizer: false,
+      ...(was?.reason !== Reasons.TenantsRemain ? { event: { eventType: 'Warning' as const, reason: Reasons.TenantsRemain, message: `deletion waits: ${message}` } } : {}),
+      requeueAfterMs: 5_000,
+    };
+  }
+  if (!observed.reachable) {
+    return {
+      status: status(Reasons.OffboardedUnreachable, 'no tenants remain; the member did not answer'),
+      deleteFromMember: [],
+      removeFinalizer: true,
+      event: { eventType: 'Warning', reason: Reasons.OffboardedUnreachable, message: `the member cluster did not answer, so ${SYSTEM_NAMESPACE} stays on it; if it comes back, remove it there with "kubectl delete namespace ${SYSTEM_NAMESPACE}"` },
+    };
+  }
+  return {
+    status: status(Reasons.Offboarded, `no tenants remain; removing ${SYSTEM_NAMESPACE} from the member`),
+    deleteFromMember: observed.systemPresent ? [{ apiVersion: 'v1', kind: 'Namespace', name: SYSTEM_NAMESPACE }] : [],
+    removeFinalizer: true,
+    event: { eventType: 'Normal', reason: Reasons.Offboarded, message: `offboarded: ${SYSTEM_NAMESPACE} ${observed.systemPresent ? 'removed' : 'was already gone'} from the member` },
   };
 }

@@ -16,6 +16,8 @@ export const CloudNodeConditions = {
   Reachable: 'Reachable',
   Onboarded: 'Onboarded',
   Ready: 'Ready',
+  /** Only on a node being deleted: False while tenants remain on it. */
+  Offboarded: 'Offboarded',
 } as const;
 
 export const TenantConditions = {
@@ -35,6 +37,9 @@ export const Reasons = {
   Onboarding: 'Onboarding',
   NodeReady: 'NodeReady',
   NotReady: 'NotReady',
+  TenantsRemain: 'TenantsRemain',
+  Offboarded: 'Offboarded',
+  OffboardedUnreachable: 'OffboardedUnreachable',
   // Tenant
   PoliciesPassed: 'PoliciesPassed',
   PolicyViolation: 'PolicyViolation',

@@ -34,6 +34,8 @@ export interface NodeView {
   kind: 'provincial' | 'municipal' | 'industry';
   unit: string;
   ready: boolean;
+  /** Being offboarded (deleted): it keeps serving its tenants but takes no new ones. */
+  deleting?: boolean;
   capacity: Resources;
 }
 
@@ -50,6 +52,7 @@ const fmt = (r: Resources) => `${r.cpu} vCPU, ${Math.round(r.memory / GiB)} GiB 
  * A placement is for good (the tenant's data lives there), so while the city's own node is
  * onboarded but not Ready the tenant waits for it rather than going elsewhere for good; only a
  * full city node sends it on. `node` or `placement` in the spec places it elsewhere at once.
+ * A node being offboarded takes no new tenants, and is not waited for.
  */
 export function place(
   estate: Estate,
@@ -62,6 +65,7 @@ export function place(
   if (tenant.node !== undefined) {
     const n = nodes.find((x) => x.name === tenant.node);
     if (!n) return { ok: false, reason: 'NodeNotFound', message: `node "${tenant.node}" is not onboarded` };
+    if (n.deleting) return { ok: false, reason: 'NodeNotFound', message: `node "${n.name}" is being offboarded and takes no new tenants` };
     if (!n.ready) return { ok: false, reason: 'NodeNotReady', message: `node "${n.name}" is not Ready` };
     if (!fits(request, used(n.name), n.capacity)) {
       return { ok: false, reason: 'NoCapacity', message: `node "${n.name}" has ${fmt(used(n.name))} committed of ${fmt(n.capacity)}; the request is ${fmt(request)}` };
@@ -71,7 +75,7 @@ export function place(
   const dept = estate.departmentById.get(tenant.department);
   const city = dept ? estate.ancestorAt(dept.unit, 'municipal')?.id : undefined;
   const rank = (n: NodeView) => (n.kind === 'municipal' && n.unit === city ? 0 : n.kind === 'provincial' ? 1 : n.kind === 'industry' ? 2 : 3);
-  const matching = nodes.filter((n) => (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit));
+  const matching = nodes.filter((n) => !n.deleting && (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit));
   const cityNodeDown = matching.find((n) => rank(n) === 0 && !n.ready);
   const candidates = matching
     .filter((n) => n.ready)

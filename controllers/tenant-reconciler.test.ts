@@ -83,6 +83,18 @@ describe('placement', () => {
     expect(findCondition(d.status.conditions, TenantConditions.Placed)).toMatchObject({ status: 'False', reason: 'NodeNotReady' });
   });
 
+  it('a node being offboarded takes no new tenants and is not waited for, but keeps serving those on it', () => {
+    const leaving = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, deleting: true } : n));
+    expect(place(estate, spec(), leaving, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    expect(place(estate, spec({ node: 'tianshui-cloud' }), leaving, none)).toMatchObject({ ok: false, reason: 'NodeNotFound', message: expect.stringContaining('being offboarded') });
+    // A tenant already there stays Ready on it while the deletion waits.
+    const placed = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const objects = asObserved(applies(placed.actions).map((a) => a.object));
+    const there = reconcileTenant(tenant({ metadata: { name: 'tianshui-permits', finalizers: ['longyun.io/tenant-cleanup'] }, status: placed.status }), { nodes: leaving, allocated: none, memberObjects: objects }, ctx);
+    expect(there.status).toMatchObject({ phase: 'Ready', node: 'tianshui-cloud' });
+    expect(there.actions).toEqual([]);
+  });
+
   it('a requested node that is not onboarded or not ready', () => {
     expect(place(estate, { ...spec(), node: 'mars-cloud' }, nodes, none)).toMatchObject({ ok: false, reason: 'NodeNotFound' });
     const down = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, ready: false } : n));

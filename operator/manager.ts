@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
-import { reconcileCloudNode, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
+import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
 import { CloudNodeConditions, isTrue, Reasons, setCondition, TenantConditions } from '../controllers/conditions.js';
 import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
 import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
@@ -132,7 +132,7 @@ export class Operator {
     this.nodeInformer = new Informer<CloudNodeObj>(this.opts.kubeConfig, { apiVersion: API_VERSION, kind: 'CloudNode', plural: 'cloudnodes' }, {
       onAdd: (n) => this.nodeQueue?.add(n.metadata.name),
       onUpdate: (n, old) => {
-        if (n.metadata.generation !== old.metadata.generation) this.nodeQueue?.add(n.metadata.name);
+        if (n.metadata.generation !== old.metadata.generation || n.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.nodeQueue?.add(n.metadata.name);
         // A node becoming Ready lets waiting tenants proceed.
         if (isTrue(n.status?.conditions, CloudNodeConditions.Ready) !== isTrue(old.status?.conditions, CloudNodeConditions.Ready)) {
           for (const t of this.tenantInformer?.list() ?? []) enqueueTenant(t);
@@ -147,7 +147,12 @@ export class Operator {
         // Our own status writes do not need another pass; spec, deletion and finalizers do.
         if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || JSON.stringify(t.metadata.finalizers) !== JSON.stringify(old.metadata.finalizers)) enqueueTenant(t);
       },
-      onDelete: (t) => this.placements.delete(t.metadata.name),
+      onDelete: (t) => {
+        const node = t.status?.node ?? this.placements.get(t.metadata.name)?.node;
+        this.placements.delete(t.metadata.name);
+        // A node being offboarded may have been waiting for this tenant to go.
+        if (node && this.nodeInformer?.cache.get(node)?.metadata.deletionTimestamp) this.nodeQueue?.add(node);
+      },
       onError: (e) => this.log(`tenants watch: ${(e as Error).message ?? e}`),
     }, { transform: dropManagedFields });
     await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
@@ -230,6 +235,11 @@ export class Operator {
     }
   }
 
+  /** Tenants placed on `node`, those being deleted included. */
+  private tenantsOn(node: string): string[] {
+    return (this.tenantInformer?.list() ?? []).filter((t) => (t.status?.node ?? this.placements.get(t.metadata.name)?.node) === node).map((t) => t.metadata.name);
+  }
+
   private allocatedOn(node: string): { resources: Resources; tenants: number } {
     let resources = ZERO;
     let tenants = 0;
@@ -246,6 +256,7 @@ export class Operator {
     return this.timed('cloudnode', async () => {
       const node = this.nodeInformer?.cache.get(name);
       if (!node) return this.dropMember(name);
+      if (node.metadata.deletionTimestamp) return this.offboardNode(node);
       const { member, error, secretOwned } = await this.memberFor(node);
       let version: { major: string; minor: string; gitVersion: string } | undefined;
       let reachError: string | undefined;
@@ -269,6 +280,7 @@ export class Operator {
         for (const o of decision.apply) await member.apply(o);
         member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
       }
+      if (decision.addFinalizer) await this.patchMeta('cloudnodes', name, { finalizers: [...(node.metadata.finalizers ?? []), NODE_FINALIZER] });
       if (decision.adoptSecret) await this.adoptSecret(node);
       if (decision.event) await this.event(node, decision.event);
       await this.patchStatus('cloudnodes', name, decision.status);
@@ -282,6 +294,34 @@ export class Operator {
     });
   }
 
+  /** A deleted CloudNode: wait for its tenants to go, undo onboarding on the member, release the finalizer. */
+  private async offboardNode(node: CloudNodeObj): Promise<{ requeueAfterMs?: number } | void> {
+    const name = node.metadata.name;
+    const { member } = await this.memberFor(node);
+    let reachable = false;
+    let systemPresent = false;
+    if (member) {
+      try {
+        await member.version();
+        reachable = true;
+        systemPresent = await member.exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } });
+      } catch {
+        // Not reachable: the decision says so.
+      }
+    }
+    this.metrics.memberUp.set({ cluster: name }, reachable ? 1 : 0);
+    const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable, systemPresent }, new Date());
+    if (decision.event) await this.event(node, decision.event);
+    if (!decision.removeFinalizer) {
+      if (!isDeepStrictEqual(decision.status, node.status ?? {})) await this.patchStatus('cloudnodes', name, decision.status);
+      return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
+    }
+    for (const ref of decision.deleteFromMember) await member!.delete(ref);
+    await this.patchMeta('cloudnodes', name, { finalizers: (node.metadata.finalizers ?? []).filter((f) => f !== NODE_FINALIZER) });
+    this.log(`cloudnode ${name}: offboarded`);
+    this.dropMember(name);
+  }
+
   // ---- Tenant ---------------------------------------------------------------------------------
 
   private nodeViews(): NodeView[] {
@@ -290,6 +330,7 @@ export class Operator {
       kind: n.spec.kind,
       unit: n.spec.unit,
       ready: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && (this.members.get(n.metadata.name)?.synced ?? false),
+      ...(n.metadata.deletionTimestamp ? { deleting: true } : {}),
       capacity: capacityResources(n.spec.capacity),
     }));
   }

@@ -1,4 +1,4 @@
-// `longyun tenant request|list|get|delete` and `longyun node onboard|list|get`: thin commands over
+// `longyun tenant request|list|get|delete` and `longyun node onboard|list|get|delete`: thin commands over
 // the management cluster's Tenant and CloudNode objects.
 import { readFileSync } from 'node:fs';
 import { findCondition, type Condition } from '../../controllers/conditions.js';
@@ -23,6 +23,7 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n');
 }
 
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 const ready = (o: Obj) => findCondition(o.status?.conditions, 'Ready')?.status ?? 'Unknown';
 
 async function waitUntil(rest: RestClient, plural: string, name: string, done: (o: Obj) => string | undefined, timeoutS: number, progress: boolean): Promise<Obj> {
@@ -38,6 +39,31 @@ async function waitUntil(rest: RestClient, plural: string, name: string, done: (
     if (Date.now() > deadline) throw new LongyunError(`${plural}/${name}: not done after ${timeoutS} s; last: ${line || 'no status (is "longyun operator run" running?)'}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Waits until the object is gone (404), showing its conditions as they change. */
+async function waitGone(rest: RestClient, plural: string, name: string, timeoutS: number, progress: boolean): Promise<void> {
+  const deadline = Date.now() + timeoutS * 1000;
+  let last = '';
+  for (;;) {
+    let o: Obj;
+    try {
+      o = await rest.request<Obj>('GET', crPath(plural, name));
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return;
+      throw e;
+    }
+    const line = (o.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type}=${c.status} (${c.reason}): ${c.message}`).join('; ');
+    if (progress && line && line !== last) process.stderr.write(`  ${name}: ${line}\n`);
+    last = line;
+    if (Date.now() > deadline) throw new LongyunError(`${plural}/${name}: still there after ${timeoutS} s${line ? `; last: ${line}` : ''}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function printDeleted(kind: string, name: string, done: boolean, output: Output, what: string): void {
+  if (output === 'json') printJson({ kind, name, deleted: done });
+  else process.stdout.write(`${kind.toLowerCase()}/${name} ${done ? `deleted${what}` : 'deletion requested'}\n`);
 }
 
 // ---- tenants ----------------------------------------------------------------------------------
@@ -116,24 +142,11 @@ export async function tenantGet(name: string, opts: ClusterOptions & { output: O
   return EXIT.OK;
 }
 
-export async function tenantDelete(name: string, opts: ClusterOptions & { wait?: boolean; timeout: string }): Promise<number> {
+export async function tenantDelete(name: string, opts: ClusterOptions & { wait?: boolean; timeout: string; output: Output }): Promise<number> {
   const rest = new RestClient(managementConfig(opts));
   await call(`tenants/${name}`, () => rest.request('DELETE', crPath('tenants', name)));
-  if (opts.wait) {
-    const deadline = Date.now() + Number(opts.timeout) * 1000;
-    for (;;) {
-      try {
-        await rest.request('GET', crPath('tenants', name));
-      } catch {
-        break;
-      }
-      if (Date.now() > deadline) throw new LongyunError(`tenants/${name}: still being removed after ${opts.timeout} s`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    process.stdout.write(`tenant/${name} deleted, and its objects removed from its node\n`);
-  } else {
-    process.stdout.write(`tenant/${name} deletion requested\n`);
-  }
+  if (opts.wait) await waitGone(rest, 'tenants', name, Number(opts.timeout), opts.output !== 'json');
+  printDeleted('Tenant', name, opts.wait === true, opts.output, ', and its objects removed from its node');
   return EXIT.OK;
 }
 
@@ -180,7 +193,7 @@ export async function nodeList(opts: ClusterOptions & { output: Output }): Promi
     printJson(list.items);
     return EXIT.OK;
   }
-  const rows = [['NAME', 'KIND', 'UNIT', 'READY', 'VERSION', 'TENANTS', 'CPU ALLOCATED'], ...list.items.map((n) => [n.metadata.name, String(n.spec.kind), String(n.spec.unit), ready(n), n.status?.serverVersion ?? '-', String(n.status?.tenants ?? 0), `${n.status?.allocated?.cpu ?? 0}/${n.status?.allocatable?.cpu ?? '?'}`])];
+  const rows = [['NAME', 'KIND', 'UNIT', 'READY', 'VERSION', 'TENANTS', 'CPU ALLOCATED'], ...list.items.map((n) => [n.metadata.name, String(n.spec.kind), String(n.spec.unit), `${ready(n)}${n.metadata.deletionTimestamp ? ' (offboarding)' : ''}`, n.status?.serverVersion ?? '-', String(n.status?.tenants ?? 0), `${n.status?.allocated?.cpu ?? 0}/${n.status?.allocatable?.cpu ?? '?'}`])];
   process.stdout.write(list.items.length ? `${table(rows)}\n` : 'No cloud nodes; onboard one with "longyun node onboard".\n');
   return EXIT.OK;
 }
@@ -192,8 +205,30 @@ export async function nodeGet(name: string, opts: ClusterOptions & { output: Out
     printJson(n);
     return EXIT.OK;
   }
-  const lines = [`Name:     ${n.metadata.name}`, `Kind:     ${n.spec.kind}`, `Unit:     ${n.spec.unit}`, `Version:  ${n.status?.serverVersion ?? '-'}`, `Tenants:  ${n.status?.tenants ?? 0}`, 'Conditions:'];
+  const lines = [`Name:     ${n.metadata.name}`, `Kind:     ${n.spec.kind}`, `Unit:     ${n.spec.unit}`, `Version:  ${n.status?.serverVersion ?? '-'}`, `Tenants:  ${n.status?.tenants ?? 0}`, ...(n.metadata.deletionTimestamp ? [`Deleting: since ${n.metadata.deletionTimestamp} (offboarding)`] : []), 'Conditions:'];
   for (const c of n.status?.conditions ?? []) lines.push(`  ${c.type.padEnd(10)} ${c.status.padEnd(7)} ${c.reason}: ${c.message}`);
   process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}
+
+/**
+ * Offboards a node. Refused while tenants are on it (their data is there), so nothing is left
+ * half-deleted; the operator's finalizer holds the same line for any other client.
+ */
+export async function nodeDelete(name: string, opts: ClusterOptions & { wait?: boolean; timeout: string; output: Output }): Promise<number> {
+  const rest = new RestClient(managementConfig(opts));
+  await call(`cloudnodes/${name}`, () => rest.request('GET', crPath('cloudnodes', name)));
+  const tenants = await call('tenants', () => rest.request<{ items: Obj[] }>('GET', crPath('tenants')));
+  // Tenants already being deleted are going: the operator's finalizer waits for them, and so does --wait.
+  const on = tenants.items.filter((t) => t.status?.node === name && !t.metadata.deletionTimestamp).map((t) => t.metadata.name).sort(byName);
+  if (on.length > 0) {
+    throw new LongyunError(
+      `cloudnode/${name} has ${on.length} tenant${on.length === 1 ? '' : 's'} (${on.join(', ')}); their data is on it. ` +
+        `Delete ${on.length === 1 ? 'it' : 'them'} first (longyun tenant delete NAME --wait), then the node. Nothing was deleted.`,
+    );
+  }
+  await call(`cloudnodes/${name}`, () => rest.request('DELETE', crPath('cloudnodes', name)));
+  if (opts.wait) await waitGone(rest, 'cloudnodes', name, Number(opts.timeout), opts.output !== 'json');
+  printDeleted('CloudNode', name, opts.wait === true, opts.output, ' and offboarded from its member cluster (its kubeconfig Secret goes with it)');
   return EXIT.OK;
 }

@@ -139,7 +139,7 @@ describe('node and tenant commands', () => {
       last = batch;
       return batch.length === names.length && batch.every((t) => t.status?.phase === 'Ready') ? batch : undefined;
     }, 60_000, 250).catch((e: Error) => {
-      writeFileSync("/tmp/oplog.txt", operatorLog); throw new Error(`${e.message}\nstatuses: ${JSON.stringify(last.map((t) => [t.metadata.name, t.status?.phase, t.status?.node]))}`);
+      throw new Error(`${e.message}\nstatuses: ${JSON.stringify(last.map((t) => [t.metadata.name, t.status?.phase, t.status?.node]))}\noperator log (last 40 lines):\n${operatorLog.split('\n').slice(-40).join('\n')}`);
     });
     expect(all.every((t) => t.status?.node === 'tianshui-cloud')).toBe(true);
     const memberRest = new RestClient(kubeConfigOf(member));
@@ -156,4 +156,51 @@ describe('node and tenant commands', () => {
     expect(list.map((t) => t.metadata.name)).not.toContain('tianshui-permits');
     expect(list.map((t) => t.metadata.name)).toContain('tianshui-vault');
   }, 90_000);
+
+  it('node delete: refused while tenants are on it; through the API the finalizer holds it, still serving them; once they go it is offboarded', async () => {
+    const rest = new RestClient(kubeConfigOf(mgmt));
+    const memberRest = new RestClient(kubeConfigOf(member));
+    type N = { metadata: { deletionTimestamp?: string }; status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
+    const nodePath = '/apis/longyun.io/v1alpha1/cloudnodes/tianshui-cloud';
+    const batch = Array.from({ length: 12 }, (_, i) => `tianshui-batch-${i}`);
+
+    const refused = await run(['node', 'delete', 'tianshui-cloud']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cloudnode\/tianshui-cloud has 12 tenants \(tianshui-batch-0, tianshui-batch-1, tianshui-batch-2, .*, tianshui-batch-11\).*longyun tenant delete NAME --wait.*Nothing was deleted/s);
+    expect((await rest.request<N>('GET', nodePath)).metadata.deletionTimestamp).toBeUndefined();
+
+    // Another client deletes it anyway: the operator's finalizer keeps it while tenants are there.
+    await rest.request('DELETE', nodePath);
+    const held = await waitFor('Offboarded=False (TenantsRemain)', async () => {
+      const n = await rest.request<N>('GET', nodePath);
+      return n.status?.conditions?.find((c) => c.type === 'Offboarded' && c.reason === 'TenantsRemain') ? n : undefined;
+    }, 30_000, 250);
+    expect(held.metadata.deletionTimestamp).toBeDefined();
+    expect(held.status?.conditions?.find((c) => c.type === 'Offboarded')?.message).toMatch(/^12 tenants are still on this node/);
+    expect(held.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const got = JSON.parse((await run(['tenant', 'get', 'tianshui-batch-3', '-o', 'json'])).stdout) as { status: { phase: string } };
+    expect(got.status.phase).toBe('Ready');
+
+    // The tenants go (one with -o json for scripts), and then the node.
+    const one = await run(['tenant', 'delete', 'tianshui-batch-0', '--wait', '--timeout', '60', '-o', 'json']);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toEqual({ kind: 'Tenant', name: 'tianshui-batch-0', deleted: true });
+    // The rest are only asked to go: node delete does not refuse tenants already being deleted, and waits for them.
+    for (const name of batch.slice(1)) await rest.request('DELETE', `/apis/longyun.io/v1alpha1/tenants/${name}`);
+    const gone = await run(['node', 'delete', 'tianshui-cloud', '--wait', '--timeout', '90']);
+    expect(gone.stderr + gone.stdout).not.toMatch(/error/i);
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toContain('cloudnode/tianshui-cloud deleted and offboarded from its member cluster');
+    await expect(rest.request('GET', nodePath)).rejects.toMatchObject({ code: 404 });
+    // Onboarding undone on the member (the namespace is gone or going), and the credentials collected.
+    const ns = await memberRest.request<{ metadata: { deletionTimestamp?: string } }>('GET', '/api/v1/namespaces/longyun-system').catch((e: { code?: number }) => e.code);
+    expect(ns === 404 || (typeof ns === 'object' && ns.metadata.deletionTimestamp !== undefined)).toBe(true);
+    await waitFor('the kubeconfig Secret garbage-collected', async () => rest.request('GET', '/api/v1/namespaces/longyun-system/secrets/tianshui-cloud-kubeconfig').then(() => false, (e: { code?: number }) => e.code === 404), 60_000, 250);
+    // Gone too from the member: every tenant namespace.
+    const left = await memberRest.request<{ items: Array<{ metadata: { name: string; deletionTimestamp?: string } }> }>('GET', '/api/v1/namespaces?labelSelector=longyun.io%2Ftenant');
+    expect(left.items.filter((n) => !n.metadata.deletionTimestamp).map((n) => n.metadata.name)).toEqual([]);
+    expect(operatorLog).toMatch(/cloudnode tianshui-cloud: offboarded/);
+    memberRest.close();
+    rest.close();
+  }, 180_000);
 });
