@@ -177,7 +177,8 @@ export async function nodeOnboard(opts: NodeOnboardOptions): Promise<number> {
   const rest = new RestClient(managementConfig(opts));
   await registerCloudNode(rest, { cloud, kubeconfig: text, ...(opts.memberContext ? { context: opts.memberContext } : {}) }, 'longyun-cli', call);
   if (!opts.wait) {
-    process.stdout.write(`cloudnode/${cloud.id} registered; the operator onboards it (longyun node get ${cloud.id})\n`);
+    if (opts.output === 'json') printJson(await call(`cloudnodes/${cloud.id}`, () => rest.request<Obj>('GET', crPath('cloudnodes', cloud.id))));
+    else process.stdout.write(`cloudnode/${cloud.id} registered; the operator onboards it (longyun node get ${cloud.id})\n`);
     return EXIT.OK;
   }
   const n = await waitUntil(rest, 'cloudnodes', cloud.id, (o) => (ready(o) === 'True' ? 'ok' : undefined), Number(opts.timeout), opts.output !== 'json');

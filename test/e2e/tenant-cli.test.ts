@@ -70,6 +70,13 @@ describe('node and tenant commands', () => {
     const list = await run(['node', 'list', '-o', 'json']);
     expect(JSON.parse(list.stdout).map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['tianshui-cloud']);
     expect(r.stdout + r.stderr).not.toMatch(/BEGIN CERTIFICATE|token:/);
+    // Registering again is idempotent; -o json prints the CloudNode (its Secret only by reference).
+    const again = await run(['node', 'onboard', '--member-kubeconfig', member, '--unit', 'tianshui', '--kind', 'municipal', '-o', 'json']);
+    expect(again.code).toBe(0);
+    const registered = JSON.parse(again.stdout) as { metadata: { name: string }; spec: { kubeconfigSecretRef: { name: string } } };
+    expect(registered.metadata.name).toBe('tianshui-cloud');
+    expect(registered.spec.kubeconfigSecretRef.name).toBe('tianshui-cloud-kubeconfig');
+    expect(again.stdout).not.toMatch(/BEGIN CERTIFICATE|token:|client-key/);
     // The CloudNode owns its kubeconfig Secret: deleting the node lets the garbage collector delete the credentials.
     const rest = new RestClient(kubeConfigOf(mgmt));
     const node = await rest.request<{ metadata: { uid: string } }>('GET', '/apis/longyun.io/v1alpha1/cloudnodes/tianshui-cloud');
