@@ -284,11 +284,14 @@ export class Operator {
       if (decision.adoptSecret) await this.adoptSecret(node);
       if (decision.event) await this.event(node, decision.event);
       await this.patchStatus('cloudnodes', name, decision.status);
+      // The node turning Ready (or not) changes what waiting tenants can do. The watch event of
+      // this write does not reach the informer's handlers (the write-through cache has it
+      // already), so tell them here; otherwise they would wait for their next requeue (30 s).
+      const readyChanged = isTrue(decision.status.conditions, CloudNodeConditions.Ready) !== isTrue(node.status?.conditions, CloudNodeConditions.Ready);
       // A member whose caches just synced can take tenants: let every waiting tenant try again.
-      if (member?.synced && !this.announced.has(name)) {
-        this.announced.add(name);
-        for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
-      }
+      const justSynced = (member?.synced ?? false) && !this.announced.has(name);
+      if (justSynced) this.announced.add(name);
+      if (readyChanged || justSynced) for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
       if (member && !member.synced) return { requeueAfterMs: 250 };
       return { requeueAfterMs: decision.requeueAfterMs };
     });
