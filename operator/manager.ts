@@ -52,7 +52,7 @@ export class Operator {
   private resync: NodeJS.Timeout | undefined;
   /** Placements decided by this process and not yet seen in a Tenant's status. */
   private readonly placements = new Map<string, { node: string; resources: Resources }>();
-  /** Members whose caches have synced since this process started leading. */
+  /** Nodes announced usable (Ready, caches synced) to the waiting tenants; forgotten when they stop being usable. */
   private readonly announced = new Set<string>();
   private leading = false;
   readonly namespace: string;
@@ -284,14 +284,17 @@ export class Operator {
       if (decision.adoptSecret) await this.adoptSecret(node);
       if (decision.event) await this.event(node, decision.event);
       await this.patchStatus('cloudnodes', name, decision.status);
-      // The node turning Ready (or not) changes what waiting tenants can do. The watch event of
-      // this write does not reach the informer's handlers (the write-through cache has it
-      // already), so tell them here; otherwise they would wait for their next requeue (30 s).
-      const readyChanged = isTrue(decision.status.conditions, CloudNodeConditions.Ready) !== isTrue(node.status?.conditions, CloudNodeConditions.Ready);
-      // A member whose caches just synced can take tenants: let every waiting tenant try again.
-      const justSynced = (member?.synced ?? false) && !this.announced.has(name);
-      if (justSynced) this.announced.add(name);
-      if (readyChanged || justSynced) for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
+      // A node that has just become usable (Ready, its caches synced: at start, after onboarding,
+      // after it was unreachable) can take the tenants waiting for it: wake them. This cannot be
+      // left to the informer's update handler: the watch event of this status write never reaches
+      // it (the write-through cache has the object already), and they would wait out their
+      // requeue (30 s).
+      const usable = isTrue(decision.status.conditions, CloudNodeConditions.Ready) && (member?.synced ?? false);
+      if (!usable) this.announced.delete(name);
+      else if (!this.announced.has(name)) {
+        this.announced.add(name);
+        for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
+      }
       if (member && !member.synced) return { requeueAfterMs: 250 };
       return { requeueAfterMs: decision.requeueAfterMs };
     });
