@@ -31,7 +31,7 @@ import { installDevCrds, registerDevMembers, restFor } from '../operator/dev-set
 import type { RestClient } from '../operator/rest.js';
 import { desiredStateOf } from '../stacks/desired-state-of.js';
 import { shippedEstateDir } from '../topology/paths.js';
-import { median } from './harness.js';
+import { flagValue, median } from './harness.js';
 
 const LEASE_SECONDS = 4;
 const KILL_AFTER_MS = 300;
@@ -95,11 +95,7 @@ const allReady = (size: number) => (items: TenantList['items']) => items.length 
 const noneLeft = (items: TenantList['items']) => items.length === 0;
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const opt = (flag: string) => {
-    const at = argv.indexOf(flag);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
+  const opt = (flag: string) => flagValue(flag);
   const iterations = Number(opt('--iterations') ?? 10);
   const size = Number(opt('--batch') ?? 12);
   if (!Number.isInteger(iterations) || iterations < 1 || !Number.isInteger(size) || size < 1) throw new Error('usage: failover.js [--iterations N ≥ 1] [--batch N ≥ 1]');

@@ -2,6 +2,12 @@
 // peak RSS is its own).
 import { spawnSync } from 'node:child_process';
 
+/** The value after `flag` on the command line (`--runs 3`), if given. */
+export function flagValue(flag: string, argv: readonly string[] = process.argv.slice(2)): string | undefined {
+  const at = argv.indexOf(flag);
+  return at >= 0 ? argv[at + 1] : undefined;
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -38,7 +38,7 @@ import { down, up, type DevControlPlane } from '../operator/dev-cluster/index.js
 import { installDevCrds, registerDevMembers, restFor } from '../operator/dev-setup.js';
 import { desiredStateOf } from '../stacks/desired-state-of.js';
 import { shippedEstateDir } from '../topology/paths.js';
-import { median } from './harness.js';
+import { flagValue, median } from './harness.js';
 import type { OperatorCommand, OperatorReply } from './reconcile-operator.js';
 import { BENCH_CLOUDS, benchTenants, type BenchTenant } from './reconcile-tenants.js';
 
@@ -235,11 +235,7 @@ async function runOnce(tenants: BenchTenant[], kubectlPath: string | undefined, 
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const opt = (flag: string) => {
-    const at = argv.indexOf(flag);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
+  const opt = (flag: string) => flagValue(flag);
   const runs = Number(opt('--runs') ?? 3);
   const count = Number(opt('--tenants') ?? 1000);
   if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(count) || count < BENCH_CLOUDS.length) throw new Error('usage: reconcile.js [--runs N ≥ 1] [--tenants N ≥ 3] [--kubectl PATH]');

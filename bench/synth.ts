@@ -41,7 +41,7 @@ import { AddressPlan } from '../topology/ipam/address-plan.js';
 import type { Cloud, DataCentre, Department, EstateDocument, Tenant, Unit } from '../topology/schema.js';
 import { buildDesiredState } from '../stacks/graph/desired-state.js';
 import { renderStacks } from '../stacks/synth.js';
-import { median, runChild } from './harness.js';
+import { flagValue, median, runChild } from './harness.js';
 
 const TARGET_MS = 3000;
 const TARGET_RSS_MB = 400;
@@ -319,8 +319,8 @@ async function child<T>(args: string[]): Promise<T> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (flag: string, dflt: number) => {
-    const at = argv.indexOf(flag);
-    return at >= 0 ? Number(argv[at + 1]) : dflt;
+    const v = flagValue(flag, argv);
+    return v === undefined ? dflt : Number(v);
   };
   const tenants = opt('--tenants', DEFAULT_TENANTS);
   if (argv[0] === '--child') {
