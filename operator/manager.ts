@@ -148,7 +148,7 @@ export class Operator {
         if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || JSON.stringify(t.metadata.finalizers) !== JSON.stringify(old.metadata.finalizers)) enqueueTenant(t);
       },
       onDelete: (t) => {
-        const node = t.status?.node ?? this.placements.get(t.metadata.name)?.node;
+        const node = this.placedNode(t);
         this.placements.delete(t.metadata.name);
         // A node being offboarded may have been waiting for this tenant to go.
         if (node && this.nodeInformer?.cache.get(node)?.metadata.deletionTimestamp) this.nodeQueue?.add(node);
@@ -235,17 +235,21 @@ export class Operator {
     }
   }
 
+  /** The node a tenant is on: in its status, or decided by this process and not yet written. */
+  private placedNode(t: TenantObj): string | undefined {
+    return t.status?.node ?? this.placements.get(t.metadata.name)?.node;
+  }
+
   /** Tenants placed on `node`, those being deleted included. */
   private tenantsOn(node: string): string[] {
-    return (this.tenantInformer?.list() ?? []).filter((t) => (t.status?.node ?? this.placements.get(t.metadata.name)?.node) === node).map((t) => t.metadata.name);
+    return (this.tenantInformer?.list() ?? []).filter((t) => this.placedNode(t) === node).map((t) => t.metadata.name);
   }
 
   private allocatedOn(node: string): { resources: Resources; tenants: number } {
     let resources = ZERO;
     let tenants = 0;
     for (const t of this.tenantInformer?.list() ?? []) {
-      const placed = t.status?.node ?? this.placements.get(t.metadata.name)?.node;
-      if (placed !== node) continue;
+      if (this.placedNode(t) !== node) continue;
       resources = add(resources, quotaResources(t.spec.quota));
       tenants++;
     }
@@ -258,18 +262,7 @@ export class Operator {
       if (!node) return this.dropMember(name);
       if (node.metadata.deletionTimestamp) return this.offboardNode(node);
       const { member, error, secretOwned } = await this.memberFor(node);
-      let version: { major: string; minor: string; gitVersion: string } | undefined;
-      let reachError: string | undefined;
-      let systemReady = false;
-      if (member) {
-        try {
-          version = await member.version();
-          systemReady = await member.exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'longyun-system' } });
-        } catch (e) {
-          reachError = (e as Error).message ?? String(e);
-        }
-      }
-      this.metrics.memberUp.set({ cluster: name }, version ? 1 : 0);
+      const { version, reachError, systemReady } = await this.probe(name, member);
       const decision = reconcileCloudNode(
         node,
         { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), systemReady, cachesSynced: member?.synced ?? false },
@@ -300,23 +293,29 @@ export class Operator {
     });
   }
 
+  /** Whether the member answers (its version), and whether longyun-system is there; sets its up metric. */
+  private async probe(name: string, member: MemberCluster | undefined): Promise<{ version?: { major: string; minor: string; gitVersion: string }; reachError?: string; systemReady: boolean }> {
+    let version: { major: string; minor: string; gitVersion: string } | undefined;
+    let reachError: string | undefined;
+    let systemReady = false;
+    if (member) {
+      try {
+        version = await member.version();
+        systemReady = await member.exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } });
+      } catch (e) {
+        reachError = (e as Error).message ?? String(e);
+      }
+    }
+    this.metrics.memberUp.set({ cluster: name }, version ? 1 : 0);
+    return { ...(version ? { version } : {}), ...(reachError !== undefined ? { reachError } : {}), systemReady };
+  }
+
   /** A deleted CloudNode: wait for its tenants to go, undo onboarding on the member, release the finalizer. */
   private async offboardNode(node: CloudNodeObj): Promise<{ requeueAfterMs?: number } | void> {
     const name = node.metadata.name;
     const { member } = await this.memberFor(node);
-    let reachable = false;
-    let systemPresent = false;
-    if (member) {
-      try {
-        await member.version();
-        reachable = true;
-        systemPresent = await member.exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } });
-      } catch {
-        // Not reachable: the decision says so.
-      }
-    }
-    this.metrics.memberUp.set({ cluster: name }, reachable ? 1 : 0);
-    const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable, systemPresent }, new Date());
+    const { version, systemReady } = await this.probe(name, member);
+    const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable: version !== undefined, systemPresent: systemReady }, new Date());
     if (decision.event) await this.event(node, decision.event);
     if (!decision.removeFinalizer) {
       if (!isDeepStrictEqual(decision.status, node.status ?? {})) await this.patchStatus('cloudnodes', name, decision.status);
@@ -345,7 +344,7 @@ export class Operator {
     const out = new Map<string, Resources>();
     for (const t of this.tenantInformer?.list() ?? []) {
       if (t.metadata.name === except || t.metadata.deletionTimestamp) continue;
-      const node = t.status?.node ?? this.placements.get(t.metadata.name)?.node;
+      const node = this.placedNode(t);
       if (!node) continue;
       out.set(node, add(out.get(node) ?? ZERO, quotaResources(t.spec.quota)));
     }
@@ -356,7 +355,7 @@ export class Operator {
     return this.timed('tenant', async () => {
       const tenant = this.tenantInformer?.cache.get(name);
       if (!tenant) return;
-      const node = tenant.status?.node ?? this.placements.get(name)?.node;
+      const node = this.placedNode(tenant);
       const member = node ? this.members.get(node) : undefined;
       const withNode: TenantResource = node && !tenant.status?.node ? { ...tenant, status: { ...tenant.status, node } } : tenant;
       const ctx = { estate: this.opts.estate, plan: this.opts.plan, now: new Date() };
