@@ -203,22 +203,8 @@ export function scanPrefix(text: string, out: Uint32Array, at: number, from = 0,
   // Canonical: lower case, no leading zeros, and "::" exactly where formatAddress puts it.
   let canonical = lower && minimal;
   if (canonical) {
-    let bestStart = -1;
-    let bestLen = 1;
-    for (let k = 0; k < 8; ) {
-      if (g[k] !== 0) {
-        k++;
-        continue;
-      }
-      let j = k;
-      while (j < 8 && g[j] === 0) j++;
-      if (j - k > bestLen) {
-        bestStart = k;
-        bestLen = j - k;
-      }
-      k = j;
-    }
-    canonical = gap < 0 ? bestStart < 0 : gap === bestStart && 8 - count === bestLen;
+    const run = longestZeroRun(g);
+    canonical = gap < 0 ? run < 0 : gap === run >> 4 && 8 - count === (run & 15);
   }
   return len | SCAN_IPV6 | (canonical ? SCAN_CANONICAL : 0);
 }
@@ -341,6 +327,30 @@ function orBitsInPlace(out: number[], value: number, shift: number): void {
 
 /** Hex text of 16-bit groups, made as they are first needed. */
 const HEX: (string | undefined)[] = new Array<string | undefined>(65536);
+/**
+ * The longest run of zero groups of an IPv6 address (at least two; the first one on ties), where
+ * "::" goes (RFC 5952): `start * 16 + length`, or -1 if there is none. One number, so that this
+ * hot path allocates nothing.
+ */
+function longestZeroRun(g: ArrayLike<number>): number {
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  return bestStart < 0 ? -1 : bestStart * 16 + bestLen;
+}
+
 function hex(group: number): string {
   return HEX[group] ?? (HEX[group] = group.toString(16));
 }
@@ -365,33 +375,19 @@ function pushAddress(family: Family, words: ArrayLike<number>, at: number, out: 
     g[2 * k] = w >>> 16;
     g[2 * k + 1] = w & 0xffff;
   }
-  // Longest run of zero groups (at least two), first one on ties.
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestStart < 0) {
+  const run = longestZeroRun(g);
+  if (run < 0) {
     out.push(hex(g[0]!));
     for (let i = 1; i < 8; i++) out.push(':', hex(g[i]!));
     return;
   }
+  const bestStart = run >> 4;
   for (let i = 0; i < bestStart; i++) {
     if (i > 0) out.push(':');
     out.push(hex(g[i]!));
   }
   out.push('::');
-  const tail = bestStart + bestLen;
+  const tail = bestStart + (run & 15);
   for (let i = tail; i < 8; i++) {
     if (i > tail) out.push(':');
     out.push(hex(g[i]!));
