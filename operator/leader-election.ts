@@ -41,6 +41,7 @@ const micro = (ms: number) => new k8s.V1MicroTime(ms);
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
+  private observed: string | undefined;
   private stopped = false;
   private readonly api: k8s.CoordinationV1Api;
   private readonly duration: number;
@@ -57,6 +58,17 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** The holder of the lease as last read or written (client-go's GetLeader); undefined before the first read. */
+  get leader(): string | undefined {
+    return this.observed;
+  }
+
+  private observe(holder: string | undefined): void {
+    if (holder === this.observed) return;
+    this.observed = holder;
+    if (holder !== undefined && holder !== this.opts.identity) this.opts.log?.(`the leader is ${holder}`);
   }
 
   start(): void {
@@ -123,6 +135,7 @@ export class LeaderElector {
       : undefined;
     const d = decideLease(view, identity, now, this.duration);
     if (d.action === 'wait') {
+      this.observe(d.holder);
       this.setLeading(false);
       return;
     }
@@ -140,6 +153,7 @@ export class LeaderElector {
       await this.api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec } });
     }
     this.lastRenew = now;
+    this.observe(identity);
     this.setLeading(true);
   }
 }

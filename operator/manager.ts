@@ -78,6 +78,11 @@ export class Operator {
     return this.leading;
   }
 
+  /** The lease holder this replica last saw: itself, another replica, or undefined before its first try. */
+  get leader(): string | undefined {
+    return this.elector.leader;
+  }
+
   get metricsPort(): number | undefined {
     const a = this.server?.address();
     return a && typeof a === 'object' ? a.port : undefined;

@@ -79,7 +79,8 @@ describe('withFileLock', () => {
     const path = join(dir, 'ledger.json');
     let release!: () => void;
     const held = withFileLock(path, () => new Promise<void>((r) => (release = r)));
-    await vi.waitFor(() => expect(existsSync(`${path}.lock`)).toBe(true));
+    // vi.waitFor gives up after 1 s by default: too little on a loaded machine.
+    await vi.waitFor(() => expect(existsSync(`${path}.lock`)).toBe(true), { timeout: 30_000, interval: 5 });
     const waiting = withFileLock(path, () => 'never', { timeoutMs: 150 });
     await expect(waiting).rejects.toBeInstanceOf(LockTimeoutError);
     await expect(waiting).rejects.toThrow(`${path}.lock`);

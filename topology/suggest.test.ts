@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { runs } from '../test/property-runs.js';
 import { describe, expect, it } from 'vitest';
 import { loadEstate } from './load.js';
 import { GANSU_DIR } from './estate.test-helpers.js';
@@ -30,7 +31,7 @@ describe('editDistance', () => {
         expect(editDistance(a, b)).toBeGreaterThanOrEqual(Math.abs(a.length - b.length));
         expect(editDistance(a, b)).toBeLessThanOrEqual(Math.max(a.length, b.length));
       }),
-      { numRuns: 500 },
+      runs(500),
     );
   });
 
@@ -42,7 +43,7 @@ describe('editDistance', () => {
         expect(editDistance(w, w.slice(0, i) + w.slice(i + 1))).toBe(1);
         expect(editDistance(w, w.slice(0, i) + ch + w.slice(i + 1))).toBe(1);
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 });
@@ -96,7 +97,7 @@ describe('closest', () => {
         const c = closest(w, cands);
         if (c !== undefined) expect(cands).toContain(c);
       }),
-      { numRuns: 200 },
+      runs(200),
     );
   });
 
@@ -114,7 +115,7 @@ describe('closest', () => {
         expect(got).toBeDefined();
         expect(editDistance(typo, got!)).toBeLessThanOrEqual(1);
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 });

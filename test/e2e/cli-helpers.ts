@@ -15,7 +15,8 @@ export function longyun(args: string[], options: { cwd?: string; env?: Record<st
     cwd: options.cwd,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
-    timeout: 60_000,
+    // Only against a hang (spawnSync blocks vitest's own timeout); `dev up` on a loaded machine takes a while.
+    timeout: 150_000,
   });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -53,7 +53,7 @@ describe('longyun dev up', () => {
         );
         // The node owns its kubeconfig Secret: deleting the node, the garbage collector deletes the credentials.
         const secretPath = `/api/v1/namespaces/longyun-system/secrets/${nodes.items[0]!.spec.kubeconfigSecretRef.name}`;
-        await waitFor('the Secret owned by its node', async () => ((await mgmt.request<{ metadata: { ownerReferences?: unknown[] } }>('GET', secretPath)).metadata.ownerReferences ?? []).length > 0, 30_000, 250);
+        await waitFor('the Secret owned by its node', async () => ((await mgmt.request<{ metadata: { ownerReferences?: unknown[] } }>('GET', secretPath)).metadata.ownerReferences ?? []).length > 0, 60_000, 250);
         await mgmt.request('DELETE', '/apis/longyun.io/v1alpha1/cloudnodes/tianshui-cloud');
         await waitFor('the kubeconfig Secret garbage-collected', async () => mgmt.request('GET', secretPath).then(() => false, (e: { code?: number }) => e.code === 404), 60_000, 250);
       } finally {

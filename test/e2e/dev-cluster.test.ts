@@ -52,7 +52,8 @@ function namespaceNames(c: DevCluster): Promise<string[]> | string[] {
   return kubeRequest(c, 'GET', '/api/v1/namespaces').then((r) => (JSON.parse(r.body) as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name));
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/** Polls until `fn` gives a value; the limit only guards against a hang. */
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -117,7 +118,7 @@ describe('longyun dev: the local control plane', () => {
     expect((await kubeRequest(c, 'DELETE', `/api/v1/namespaces/${ns}`)).status).toBe(200);
     await eventually('the namespace to finalize', async () => ((await kubeRequest(c, 'GET', `/api/v1/namespaces/${ns}`)).status === 404 ? true : undefined));
     expect((await kubeRequest(c, 'GET', `/api/v1/namespaces/${ns}/configmaps/cm`)).status).toBe(404);
-  });
+  }, 150_000);
 
   it('authenticates tokens and authorizes with RBAC: the least-privilege token may not list namespaces', async () => {
     const c = cluster('management');

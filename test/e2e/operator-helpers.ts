@@ -43,7 +43,12 @@ export async function editQuotaOnMember(kc: k8s.KubeConfig, namespace: string, h
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+/**
+ * Waits for a condition, polling every `everyMs`. The limit only guards against a hang (a condition
+ * that never comes fails with what was awaited and the last error), never a speed target: how fast
+ * things happen is measured in bench/. Keep it well above what a loaded 2-core machine needs.
+ */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -42,7 +42,7 @@ beforeAll(async () => {
   writeFileSync(operatorKubeconfig, kubeconfigYaml({ cluster: 'management', server: cluster.server, caFile: cluster.caFile, user: 'longyun-operator', token: tokenRequest.status.token }), { mode: 0o600 });
   operator = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', operatorKubeconfig, '--metrics-port', '0', '--lease-duration', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
   operator.stderr!.on('data', (d: Buffer) => (operatorLog += d.toString()));
-  await waitFor('the operator to lead', async () => /became leader/.test(operatorLog), 30_000);
+  await waitFor('the operator to lead', async () => /became leader/.test(operatorLog));
 }, 180_000);
 
 afterAll(async () => {
@@ -83,8 +83,8 @@ describe('node and tenant commands', () => {
     await waitFor('the Secret owned by its CloudNode', async () => {
       const secret = await rest.request<{ metadata: { ownerReferences?: Array<{ kind: string; uid: string }> } }>('GET', '/api/v1/namespaces/longyun-system/secrets/tianshui-cloud-kubeconfig');
       return secret.metadata.ownerReferences?.some((o) => o.kind === 'CloudNode' && o.uid === node.metadata.uid);
-    }, 30_000);
-  }, 90_000);
+    });
+  }, 180_000);
 
   it('tenant request --wait ends Ready on the department\'s city node, with progress on stderr', async () => {
     const r = await run(['tenant', 'request', '--name', 'tianshui-permits', '--department', 'tianshui-big-data', '--cpu', '8', '--memory', '16Gi', '--storage', '500Gi', '--mlps', '2', '--wait', '--timeout', '60']);
@@ -112,7 +112,8 @@ describe('node and tenant commands', () => {
     expect(text).toMatch(/longyun_member_cluster_up\{cluster="tianshui-cloud"\} 1/);
     expect(text).toMatch(/longyun_tenants\{phase="Ready"\} 1/);
     expect(text).toMatch(/longyun_leader 1/);
-    expect(text).toMatch(/longyun_workqueue_depth\{controller="tenant"\} 0/);
+    // The depth at one scrape is momentary (a periodic resync queues every key): exported, not a value.
+    expect(text).toMatch(/longyun_workqueue_depth\{controller="tenant"\} \d+/);
     expect(text).toMatch(/longyun_kube_writes_total\{cluster="tianshui-cloud",verb="apply"\} [1-9]/);
     expect(text).toMatch(/longyun_kube_writes_total\{cluster="management",verb="patch"\} [1-9]/);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -132,7 +133,11 @@ describe('node and tenant commands', () => {
         spec: { department: 'tianshui-big-data', quota: { cpu: '1', memory: '1Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] },
       });
     }
-    await new Promise((r) => setTimeout(r, 300));
+    // Mid-reconcile: killed as soon as the operator has started on the batch (one has a status).
+    await waitFor('the operator at work on the batch', async () => {
+      const list = await rest.request<{ items: Array<{ metadata: { name: string }; status?: { phase?: string } }> }>('GET', '/apis/longyun.io/v1alpha1/tenants');
+      return list.items.some((t) => t.metadata.name.startsWith('tianshui-batch-') && t.status?.phase !== undefined);
+    }, 60_000, 20);
     operator.kill('SIGKILL');
     await new Promise((r) => operator.once('exit', r));
     operatorLog = '';
@@ -181,7 +186,7 @@ describe('node and tenant commands', () => {
     const held = await waitFor('Offboarded=False (TenantsRemain)', async () => {
       const n = await rest.request<N>('GET', nodePath);
       return n.status?.conditions?.find((c) => c.type === 'Offboarded' && c.reason === 'TenantsRemain') ? n : undefined;
-    }, 30_000, 250);
+    }, 60_000, 250);
     expect(held.metadata.deletionTimestamp).toBeDefined();
     expect(held.status?.conditions?.find((c) => c.type === 'Offboarded')?.message).toMatch(/^12 tenants are still on this node/);
     expect(held.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');

@@ -2,6 +2,7 @@
 // data centres, services; one or two planes; IPv6 and/or IPv4; random prefix sizes that always
 // fit) built in memory, allocated, grown, shrunk and pruned.
 import fc from 'fast-check';
+import { runs } from '../../test/property-runs.js';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { LedgerValidationError } from '../errors.js';
@@ -221,7 +222,7 @@ describe('IPAM properties', () => {
         expect(again.allocateMissing().toArray()).toEqual([]);
         expect(again.released).toEqual([]);
       }),
-      { numRuns: 60 },
+      runs(60),
     );
   });
 
@@ -233,7 +234,7 @@ describe('IPAM properties', () => {
         const s = (e: Estate) => serializeLedger(e.name, allocateFresh(e).allocations(), e.doc.planes.map((p) => p.id));
         expect(s(e1)).toBe(s(e2));
       }),
-      { numRuns: 20 },
+      runs(20),
     );
   });
 
@@ -267,7 +268,7 @@ describe('IPAM properties', () => {
           expect(serializeLedger(e1.name, list, planes)).toBe(serializeLedger(e1.name, list.toArray(), planes));
         }
       }),
-      { numRuns: 30 },
+      runs(30),
     );
   });
 
@@ -291,7 +292,7 @@ describe('IPAM properties', () => {
         for (const a of added) expect(newOwners.has(a.owner)).toBe(true);
         expect(planViolations(e1, plan1.allocations())).toEqual([]);
       }),
-      { numRuns: 60 },
+      runs(60),
     );
   });
 
@@ -346,7 +347,7 @@ describe('IPAM properties', () => {
         for (const a of l2) expect(plan3.get(a.plane, a.family, a.owner)).toEqual(a);
         expect(planViolations(e3, plan3.allocations())).toEqual([]);
       }),
-      { numRuns: 50 },
+      runs(50),
     );
   });
 
@@ -368,7 +369,7 @@ describe('IPAM properties', () => {
         expect(plan2.released.map(k).sort()).toEqual(gone.map(k).sort());
         expect(planViolations(e2, plan2.allocations())).toEqual([]);
       }),
-      { numRuns: 30 },
+      runs(30),
     );
   });
 
@@ -393,7 +394,7 @@ describe('IPAM properties', () => {
         expect(plan2.released.map(k).sort()).toEqual(l1.filter((a) => a.plane === 'plane-2').map(k).sort());
         expect(plan2.allocateMissing().toArray()).toEqual([]);
       }),
-      { numRuns: 20 },
+      runs(20),
     );
   });
 
@@ -433,7 +434,7 @@ describe('IPAM properties', () => {
         expect(chain[chain.length - 1]).toBe(answer!.allocation);
         for (let i = 1; i < chain.length; i++) expect(chain[i]!.parent).toBe(chain[i - 1]!.prefix);
       }),
-      { numRuns: 40 },
+      runs(40),
     );
   });
 });

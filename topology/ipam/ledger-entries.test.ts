@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { runs } from '../../test/property-runs.js';
 import { describe, expect, it } from 'vitest';
 import { GANSU_DIR } from '../estate.test-helpers.js';
 import { loadEstate } from '../load.js';
@@ -103,7 +104,7 @@ describe('canonical ledger text', () => {
           sameEitherWay(copy.join('\n'), prune);
         },
       ),
-      { numRuns: 150 },
+      runs(150),
     );
   });
 
@@ -122,7 +123,7 @@ describe('canonical ledger text', () => {
         expect(canonicalLedgerEntries(text)).toBeDefined();
         sameEitherWay(text, prune);
       }),
-      { numRuns: 100 },
+      runs(100),
     );
   });
 });

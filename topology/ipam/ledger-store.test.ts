@@ -232,7 +232,8 @@ function runWorker(script: string, cfg: WorkerConfig): Promise<WorkerResult> {
   });
 }
 
-async function waitForFiles(paths: string[], timeoutMs = 20_000): Promise<void> {
+/** Waits for the workers' signal files; the limit only guards against a hang (the tests allow 60 s). */
+async function waitForFiles(paths: string[], timeoutMs = 50_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!paths.every((p) => existsSync(p))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${paths.join(', ')}`);

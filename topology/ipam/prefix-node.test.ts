@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { runs } from '../../test/property-runs.js';
 import { describe, expect, it } from 'vitest';
 import { formatPrefix, isAligned, parsePrefix, width, type Family, type Prefix } from '../prefix.js';
 import { ChildPool, PrefixNode } from './prefix-node.js';
@@ -51,7 +52,7 @@ describe('PrefixNode', () => {
         const { node, inserted } = fill(parent, children);
         expect(node.childCount).toBe(inserted.length);
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 
@@ -75,7 +76,7 @@ describe('PrefixNode', () => {
           expect(node.insert(got, got)).toBeUndefined();
         }
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 
@@ -111,7 +112,7 @@ describe('PrefixNode', () => {
         const used = inserted.reduce((s, p) => s + sizeOf(p), 0n);
         expect(node.utilisation()).toBeCloseTo(Number(used) / Number(sizeOf(parent)), 12);
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 
