@@ -7,6 +7,8 @@ import { propertyEnv } from './test/property-runs.js';
 // files side by side starve each other's servers and turn timing into failures.
 const UNIT = '{topology,policies,stacks,controllers,operator,cli,dashboards,bench}/**/*.test.{ts,tsx}';
 const E2E = 'test/e2e/**/*.test.{ts,tsx}';
+// FC_RUNS_SCALE=20 makes the property tests 20 times longer: their time limit grows with them.
+const { scale } = propertyEnv();
 
 export default defineConfig({
   test: {
@@ -16,7 +18,7 @@ export default defineConfig({
     // FC_SEED, FC_PATH and FC_RUNS_SCALE for every fast-check property (test/property-runs.ts).
     setupFiles: ['test/property-setup.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: [UNIT], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: [UNIT], testTimeout: 60_000 * Math.max(1, scale), sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'e2e', include: [E2E], fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },
