@@ -12,6 +12,7 @@ import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStat
 import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
 import { API_VERSION } from './crds.js';
+import { EventRecorder, objectReference } from './events.js';
 import { dropManagedFields, Informer } from './informer.js';
 import { LeaderElector } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
@@ -43,6 +44,8 @@ export class Operator {
   readonly members = new Map<string, MemberCluster>();
   /** The management cluster, as plain JSON over one keep-alive connection pool. */
   private readonly rest: RestClient;
+  /** Events on the management cluster, a repeat counted on the Event it repeats. */
+  private readonly recorder: EventRecorder;
   private nodeInformer: Informer<CloudNodeObj> | undefined;
   private tenantInformer: Informer<TenantObj> | undefined;
   private nodeQueue: WorkQueue | undefined;
@@ -62,6 +65,7 @@ export class Operator {
     this.namespace = opts.namespace ?? OPERATOR_NAMESPACE;
     this.identity = opts.identity ?? `${hostname()}-${process.pid}`;
     this.rest = new RestClient(opts.kubeConfig);
+    this.recorder = new EventRecorder(this.rest, { source: { component: 'longyun-operator' }, onWrite: (verb) => this.metrics.writes.inc({ cluster: 'management', verb }) });
     this.elector = new LeaderElector(opts.kubeConfig, {
       namespace: this.namespace,
       name: 'longyun-operator',
@@ -463,24 +467,8 @@ export class Operator {
   }
 
   private async event(obj: k8s.KubernetesObject, e: { eventType: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void> {
-    const now = new Date();
     try {
-      // Events about cluster-scoped objects live in "default", as kubectl describe expects.
-      const namespace = obj.metadata?.namespace ?? 'default';
-      this.metrics.writes.inc({ cluster: 'management', verb: 'create' });
-      await this.rest.request('POST', `/api/v1/namespaces/${namespace}/events`, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${obj.metadata?.name}.`, namespace },
-        involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, uid: obj.metadata?.uid, ...(obj.metadata?.namespace ? { namespace } : {}) },
-        reason: e.reason,
-        message: e.message,
-        type: e.eventType,
-        source: { component: 'longyun-operator' },
-        firstTimestamp: now.toISOString(),
-        lastTimestamp: now.toISOString(),
-        count: 1,
-      });
+      await this.recorder.record({ involvedObject: objectReference(obj), type: e.eventType, reason: e.reason, message: e.message });
     } catch (err) {
       this.log(`event ${e.reason} for ${obj.metadata?.name}: ${(err as Error).message}`);
     }

@@ -25,8 +25,9 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
       rules: [
         { apiGroups: [GROUP], resources: ['cloudnodes', 'tenants'], verbs: ['get', 'list', 'watch', 'patch'] },
         { apiGroups: [GROUP], resources: ['cloudnodes/status', 'tenants/status'], verbs: ['get', 'patch'] },
-        // Events about cluster-scoped CloudNodes and Tenants go to "default".
-        { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+        // Events about cluster-scoped CloudNodes and Tenants go to "default"; a repeat is a patch of
+        // the Event's count (operator/events.ts).
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       ],
     },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [{ kind: 'ServiceAccount', name, namespace: ns }] },
