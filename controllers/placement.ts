@@ -1,8 +1,10 @@
-// Placement of a tenant on a cloud node with room for its quota. Pure: the caller passes what is
-// already committed on each node, and serialises decisions so that nothing is over-committed.
+// Placement of a tenant on a cloud node with room for its quota, among the nodes the tenant
+// policies allow. Pure: the caller passes what is already committed on each node, and serialises
+// decisions so that nothing is over-committed.
+import { evaluateTenantPolicies, isOwnCityNode, type TenantFinding, type TenantRequest } from '../policies/tenant-policies.js';
 import type { Estate } from '../topology/estate.js';
 import { GiB, parseQuantity, TiB } from '../topology/quantity.js';
-import type { Capacity, TenantQuota, TenantSpec } from '../topology/schema.js';
+import type { Capacity, TenantQuota } from '../topology/schema.js';
 
 /** Cores and bytes. */
 export interface Resources {
@@ -46,9 +48,11 @@ export type PlacementResult =
 const fmt = (r: Resources) => `${r.cpu} vCPU, ${Math.round(r.memory / GiB)} GiB memory, ${Math.round((r.storage / TiB) * 100) / 100} TiB storage`;
 
 /**
- * Chooses a node: the requested one if it is ready and has room; otherwise, among ready nodes
- * matching the placement constraints, the department's own city's node first, then the
- * provincial cloud, then industry clouds; among equals, the one with most free CPU; ties by name.
+ * Chooses a node: the requested one if it is ready and has room (the policies judge a requested
+ * node when the request is approved, see reconcileTenant); otherwise a ready node matching the
+ * placement constraints on which no enforce-mode tenant policy has a finding: those with the
+ * fewest audit-mode findings first, then the department's own city's node, the provincial cloud,
+ * industry clouds, any other node; among equals, the one with most free CPU; ties by name.
  * A placement is for good (the tenant's data lives there), so while the city's own node is
  * onboarded but not Ready the tenant waits for it rather than going elsewhere for good; only a
  * full city node sends it on. `node` or `placement` in the spec places it elsewhere at once.
@@ -56,7 +60,7 @@ const fmt = (r: Resources) => `${r.cpu} vCPU, ${Math.round(r.memory / GiB)} GiB 
  */
 export function place(
   estate: Estate,
-  tenant: Pick<TenantSpec, 'department' | 'node' | 'placement' | 'quota'>,
+  tenant: TenantRequest,
   nodes: readonly NodeView[],
   allocated: ReadonlyMap<string, Resources>,
 ): PlacementResult {
@@ -72,24 +76,30 @@ export function place(
     }
     return { ok: true, node: n.name, reason: 'NodeRequested', message: `on the requested node "${n.name}"` };
   }
-  const dept = estate.departmentById.get(tenant.department);
-  const city = dept ? estate.ancestorAt(dept.unit, 'municipal')?.id : undefined;
-  const rank = (n: NodeView) => (n.kind === 'municipal' && n.unit === city ? 0 : n.kind === 'provincial' ? 1 : n.kind === 'industry' ? 2 : 3);
-  const matching = nodes.filter((n) => !n.deleting && (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit));
+  const audit = new Map<string, TenantFinding[]>();
+  const allowed = (n: NodeView) => {
+    const findings = evaluateTenantPolicies(estate, tenant, n);
+    if (findings.some((f) => f.mode === 'enforce')) return false;
+    audit.set(n.name, findings);
+    return true;
+  };
+  const audited = (n: NodeView) => audit.get(n.name)?.length ?? 0;
+  const rank = (n: NodeView) => (isOwnCityNode(estate, tenant.department, n) ? 0 : n.kind === 'provincial' ? 1 : n.kind === 'industry' ? 2 : 3);
+  const matching = nodes.filter((n) => !n.deleting && (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit) && allowed(n));
   const cityNodeDown = matching.find((n) => rank(n) === 0 && !n.ready);
   const candidates = matching
     .filter((n) => n.ready)
-    // Another city's node is never a candidate (policy tenant-node-of-own-city).
-    .filter((n) => rank(n) < 3)
-    .sort((a, b) => rank(a) - rank(b) || b.capacity.cpu - used(b.name).cpu - (a.capacity.cpu - used(a.name).cpu) || (a.name < b.name ? -1 : 1));
+    .sort((a, b) => audited(a) - audited(b) || rank(a) - rank(b) || b.capacity.cpu - used(b.name).cpu - (a.capacity.cpu - used(a.name).cpu) || (a.name < b.name ? -1 : 1));
   for (const n of candidates) {
     if (!fits(request, used(n.name), n.capacity)) continue;
     if (rank(n) > 0 && cityNodeDown) {
       return { ok: false, reason: 'NodeNotReady', message: `waiting for "${cityNodeDown.name}", the department's city node, to be Ready; to place the tenant elsewhere now, set spec.node or spec.placement.kind` };
     }
-    return { ok: true, node: n.name, reason: 'NodeChosen', message: `placed on "${n.name}" (${n.kind}, ${n.unit})` };
+    const policies = [...new Set(audit.get(n.name)!.map((f) => f.policy))];
+    const note = policies.length ? `; audit findings: ${policies.join(', ')}` : '';
+    return { ok: true, node: n.name, reason: 'NodeChosen', message: `placed on "${n.name}" (${n.kind}, ${n.unit})${note}` };
   }
   if (cityNodeDown) return { ok: false, reason: 'NodeNotReady', message: `waiting for "${cityNodeDown.name}", the department's city node, to be Ready (no other node has room either)` };
-  if (candidates.length === 0) return { ok: false, reason: 'NoCapacity', message: 'no Ready node matches the placement constraints' };
+  if (candidates.length === 0) return { ok: false, reason: 'NoCapacity', message: 'no Ready node matches the placement constraints and the tenant policies' };
   return { ok: false, reason: 'NoCapacity', message: `no matching node has room for ${fmt(request)} (tried ${candidates.map((c) => c.name).join(', ')})` };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Estate } from '../topology/estate.js';
 import { GANSU_DIR } from '../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../topology/ipam/ledger-store.js';
 import { loadEstate } from '../topology/load.js';
@@ -23,6 +24,8 @@ const spec = (over: Partial<TenantSpec> = {}): TenantSpec => ({
   planes: ['plane-1', 'plane-2'],
   ...over,
 });
+/** The spec as the policies and placement see it: with the tenant's name. */
+const request = (over: Partial<TenantSpec> = {}) => ({ id: 'tianshui-permits', ...spec(over) });
 const tenant = (over: Partial<TenantResource> = {}, s: Partial<TenantSpec> = {}): TenantResource => ({
   metadata: { name: 'tianshui-permits', generation: 1, finalizers: [TENANT_FINALIZER] },
   spec: spec(s),
@@ -33,25 +36,25 @@ const asObserved = (objects: K8sObject[]) => new Map(objects.map((o) => [refKey(
 
 describe('placement', () => {
   it('prefers the department\'s own city node, then the provincial cloud; never another city\'s', () => {
-    expect(place(estate, spec(), nodes, none)).toMatchObject({ ok: true, node: 'tianshui-cloud', reason: 'NodeChosen' });
+    expect(place(estate, request(), nodes, none)).toMatchObject({ ok: true, node: 'tianshui-cloud', reason: 'NodeChosen' });
     const full = new Map([['tianshui-cloud', capacityResources(estate.cloudById.get('tianshui-cloud')!.capacity)]]);
-    expect(place(estate, spec(), nodes, full)).toMatchObject({ ok: true, node: 'gansu-provincial' });
-    const provincialDept = place(estate, spec({ department: 'gansu-health' }), nodes, none);
+    expect(place(estate, request(), nodes, full)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    const provincialDept = place(estate, request({ department: 'gansu-health' }), nodes, none);
     expect(provincialDept).toMatchObject({ ok: true, node: 'gansu-provincial' });
   });
 
   it('never over-commits: a request that does not fit anywhere is NoCapacity with the numbers', () => {
-    const huge = spec({ quota: { cpu: '100000', memory: '1Gi', storage: '1Gi' } });
+    const huge = request({ quota: { cpu: '100000', memory: '1Gi', storage: '1Gi' } });
     const r = place(estate, huge, nodes, none);
     expect(r).toMatchObject({ ok: false, reason: 'NoCapacity' });
-    const requested = place(estate, { ...spec(), node: 'tianshui-cloud', quota: { cpu: '1601', memory: '1Gi', storage: '1Gi' } }, nodes, none);
+    const requested = place(estate, { ...request(), node: 'tianshui-cloud', quota: { cpu: '1601', memory: '1Gi', storage: '1Gi' } }, nodes, none);
     expect(requested).toMatchObject({ ok: false, reason: 'NoCapacity' });
     expect(requested.message).toMatch(/1600 vCPU/);
     // Filling a node tenant by tenant stops exactly at its capacity.
     let allocated: Resources = { cpu: 0, memory: 0, storage: 0 };
     let placed = 0;
     for (;;) {
-      const r2 = place(estate, { ...spec(), node: 'jinchang-cloud' }, nodes, new Map([['jinchang-cloud', allocated]]));
+      const r2 = place(estate, { ...request(), node: 'jinchang-cloud' }, nodes, new Map([['jinchang-cloud', allocated]]));
       if (!r2.ok) break;
       const q = quotaResources(spec().quota);
       allocated = { cpu: allocated.cpu + q.cpu, memory: allocated.memory + q.memory, storage: allocated.storage + q.storage };
@@ -65,17 +68,17 @@ describe('placement', () => {
 
   it('waits for the department\'s city node while it is not Ready, rather than placing the tenant elsewhere for good', () => {
     const down = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, ready: false } : n));
-    const waiting = place(estate, spec(), down, none);
+    const waiting = place(estate, request(), down, none);
     expect(waiting).toMatchObject({ ok: false, reason: 'NodeNotReady' });
     expect(waiting.message).toContain('"tianshui-cloud", the department\'s city node');
     expect(waiting.message).toContain('spec.node or spec.placement.kind');
     // Asked for another node or kind, it goes at once; another city's node being down changes nothing.
-    expect(place(estate, spec({ placement: { kind: 'provincial' } }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
-    expect(place(estate, spec({ node: 'gansu-provincial' }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    expect(place(estate, request({ placement: { kind: 'provincial' } }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    expect(place(estate, request({ node: 'gansu-provincial' }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
     const otherDown = nodes.map((n) => (n.name === 'lanzhou-cloud' ? { ...n, ready: false } : n));
-    expect(place(estate, spec(), otherDown, none)).toMatchObject({ ok: true, node: 'tianshui-cloud' });
+    expect(place(estate, request(), otherDown, none)).toMatchObject({ ok: true, node: 'tianshui-cloud' });
     // A provincial department has no city node to wait for.
-    expect(place(estate, spec({ department: 'gansu-health' }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    expect(place(estate, request({ department: 'gansu-health' }), down, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
     // The reconciler keeps the tenant Pending, unplaced, and says why.
     const d = reconcileTenant(tenant(), { nodes: down, allocated: none, memberObjects: new Map() }, ctx);
     expect(d.status.phase).toBe('Pending');
@@ -85,8 +88,8 @@ describe('placement', () => {
 
   it('a node being offboarded takes no new tenants and is not waited for, but keeps serving those on it', () => {
     const leaving = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, deleting: true } : n));
-    expect(place(estate, spec(), leaving, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
-    expect(place(estate, spec({ node: 'tianshui-cloud' }), leaving, none)).toMatchObject({ ok: false, reason: 'NodeNotFound', message: expect.stringContaining('being offboarded') });
+    expect(place(estate, request(), leaving, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    expect(place(estate, request({ node: 'tianshui-cloud' }), leaving, none)).toMatchObject({ ok: false, reason: 'NodeNotFound', message: expect.stringContaining('being offboarded') });
     // A tenant already there stays Ready on it while the deletion waits.
     const placed = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
     const objects = asObserved(applies(placed.actions).map((a) => a.object));
@@ -96,9 +99,82 @@ describe('placement', () => {
   });
 
   it('a requested node that is not onboarded or not ready', () => {
-    expect(place(estate, { ...spec(), node: 'mars-cloud' }, nodes, none)).toMatchObject({ ok: false, reason: 'NodeNotFound' });
+    expect(place(estate, { ...request(), node: 'mars-cloud' }, nodes, none)).toMatchObject({ ok: false, reason: 'NodeNotFound' });
     const down = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, ready: false } : n));
-    expect(place(estate, { ...spec(), node: 'tianshui-cloud' }, down, none)).toMatchObject({ ok: false, reason: 'NodeNotReady' });
+    expect(place(estate, { ...request(), node: 'tianshui-cloud' }, down, none)).toMatchObject({ ok: false, reason: 'NodeNotReady' });
+  });
+});
+
+describe('placement asks the tenant policies', () => {
+  /** The estate with `policies.modes` overridden, as an estate.yaml edit would. */
+  const withModes = (modes: Record<string, 'audit' | 'enforce'>) => new Estate({ ...estate.doc, policies: { ...estate.doc.policies, modes } }, undefined);
+  const auditing = withModes({ 'tenant-node-of-own-city': 'audit' });
+  const fullAt = (names: string[]) => new Map(names.map((n) => [n, nodes.find((x) => x.name === n)!.capacity]));
+  // Every node tenant-node-of-own-city allows a Tianshui department is full.
+  const compliantFull = fullAt(nodes.filter((n) => n.name === 'tianshui-cloud' || n.kind !== 'municipal').map((n) => n.name));
+  const observedFull = { nodes, allocated: compliantFull, memberObjects: new Map() };
+
+  it('in the default (enforce) mode another city\'s node is never a candidate, and an explicit enforce is the same', () => {
+    for (const e of [estate, withModes({ 'tenant-node-of-own-city': 'enforce' })]) {
+      const r = place(e, request(), nodes, compliantFull);
+      expect(r).toMatchObject({ ok: false, reason: 'NoCapacity' });
+      expect(r.message).toMatch(/tried tianshui-cloud, gansu-provincial, industry-/);
+      expect(r.message).not.toMatch(/lanzhou-cloud/);
+      expect(place(e, request({ placement: { kind: 'municipal', unit: 'lanzhou' } }), nodes, none)).toMatchObject({ ok: false, reason: 'NoCapacity' });
+    }
+  });
+
+  it('in audit mode another city\'s node is a last resort: only once every node the policy allows is full, and the finding is reported', () => {
+    // Room on a compliant node: audit mode changes nothing.
+    expect(place(auditing, request(), nodes, none)).toMatchObject({ ok: true, node: 'tianshui-cloud' });
+    expect(place(auditing, request(), nodes, fullAt(['tianshui-cloud']))).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    // None: the other city's node with most room, saying which policy only audits it.
+    const r = place(auditing, request(), nodes, compliantFull);
+    expect(r).toMatchObject({ ok: true, node: 'lanzhou-cloud', reason: 'NodeChosen', message: 'placed on "lanzhou-cloud" (municipal, lanzhou); audit findings: tenant-node-of-own-city' });
+    expect(place(auditing, request({ placement: { kind: 'municipal', unit: 'lanzhou' } }), nodes, none)).toMatchObject({ ok: true, node: 'lanzhou-cloud' });
+    // Its own city's node not Ready: it still waits for it rather than go elsewhere for good.
+    const down = nodes.map((n) => (n.name === 'tianshui-cloud' ? { ...n, ready: false } : n));
+    expect(place(auditing, request(), down, compliantFull)).toMatchObject({ ok: false, reason: 'NodeNotReady' });
+  });
+
+  it('the reconciler places on it with Approved=True, reason AuditFindings, and keeps reporting it once placed', () => {
+    const d = reconcileTenant(tenant(), observedFull, { ...ctx, estate: auditing });
+    expect(d.status).toMatchObject({ phase: 'Provisioning', node: 'lanzhou-cloud' });
+    expect(applies(d.actions).every((a) => a.node === 'lanzhou-cloud')).toBe(true);
+    const approved = findCondition(d.status.conditions, TenantConditions.Approved)!;
+    expect(approved).toMatchObject({ status: 'True', reason: Reasons.AuditFindings });
+    expect(approved.message).toBe('tenant-node-of-own-city: tenant "tianshui-permits" of "tianshui-big-data" (tianshui) is on "lanzhou-cloud", the node of lanzhou; use tianshui\'s node');
+    expect(d.actions).toContainEqual(expect.objectContaining({ type: 'event', eventType: 'Normal', reason: Reasons.NodeChosen, message: expect.stringContaining('audit findings: tenant-node-of-own-city') }));
+    const later = reconcileTenant(tenant({ status: d.status }), { nodes, allocated: none, memberObjects: new Map() }, { ...ctx, estate: auditing, now: new Date(now.getTime() + 60_000) });
+    expect(later.status.node).toBe('lanzhou-cloud');
+    expect(findCondition(later.status.conditions, TenantConditions.Approved)).toMatchObject({ status: 'True', reason: Reasons.AuditFindings, lastTransitionTime: now.toISOString() });
+    // Back in enforce mode, the policy judges the node the tenant is on: rejected, nothing applied.
+    const enforced = reconcileTenant(tenant({ status: d.status }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(enforced.status).toMatchObject({ phase: 'Rejected', node: 'lanzhou-cloud' });
+    expect(findCondition(enforced.status.conditions, TenantConditions.Approved)?.message).toMatch(/^policy tenant-node-of-own-city \(plan §3\.3, §4\.1\.2\): /);
+    expect(applies(enforced.actions)).toEqual([]);
+  });
+
+  it('in enforce mode the reconciler leaves the tenant Pending rather than on another city\'s node', () => {
+    const d = reconcileTenant(tenant(), observedFull, ctx);
+    expect(d.status.phase).toBe('Pending');
+    expect(d.status.node).toBeUndefined();
+    expect(findCondition(d.status.conditions, TenantConditions.Placed)).toMatchObject({ status: 'False', reason: Reasons.NoCapacity });
+    expect(findCondition(d.status.conditions, TenantConditions.Approved)).toMatchObject({ status: 'True', reason: Reasons.PoliciesPassed });
+  });
+
+  it('judges an onboarded node by its CloudNode\'s kind and unit, as the policy does, even when the estate does not list it', () => {
+    const extra: NodeView = { name: 'lanzhou-cloud-2', kind: 'municipal', unit: 'lanzhou', ready: true, capacity: nodes.find((n) => n.name === 'lanzhou-cloud')!.capacity };
+    expect(place(estate, request(), [...nodes, extra], compliantFull)).toMatchObject({ ok: false, reason: 'NoCapacity' });
+    expect(place(auditing, request(), [extra], none)).toMatchObject({ ok: true, node: 'lanzhou-cloud-2' });
+    const ownExtra = { ...extra, name: 'tianshui-cloud-2', unit: 'tianshui' };
+    expect(place(estate, request(), [...nodes, ownExtra], none)).toMatchObject({ ok: true, node: 'tianshui-cloud-2' });
+  });
+
+  it('a department not in the estate is rejected by the policy tenant-department-known', () => {
+    const d = reconcileTenant(tenant({}, { department: 'mars-big-data' }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(d.status.phase).toBe('Rejected');
+    expect(findCondition(d.status.conditions, TenantConditions.Approved)?.message).toBe('policy tenant-department-known (plan §3.3): department "mars-big-data" is not in the estate');
   });
 });
 

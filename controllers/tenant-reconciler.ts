@@ -1,7 +1,7 @@
 // The Tenant controller's decisions, as a pure function of the desired Tenant, what is observed
 // (nodes, capacity committed, the tenant's objects on its member cluster) and the clock. A thin
 // runtime (operator/) does the I/O: it applies the actions and writes the status.
-import { evaluateTenantPolicies } from '../policies/tenant-policies.js';
+import { evaluateTenantPolicies, type TenantFinding } from '../policies/tenant-policies.js';
 import type { DesiredResource, K8sObject } from '../stacks/graph/types.js';
 import { DesiredStateError, tenantObjects } from '../stacks/graph/tenant-objects.js';
 import type { Estate } from '../topology/estate.js';
@@ -112,13 +112,11 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   }
   if (!(tenant.metadata.finalizers ?? []).includes(TENANT_FINALIZER)) actions.push({ type: 'addFinalizer' });
 
-  // 1. Policies: an enforce-mode finding rejects the request, naming the policy and why.
+  // 1. Policies, on the node the tenant asked for or is on (as onboarded, if it is): an
+  // enforce-mode finding rejects the request, naming the policy and why.
   const request = { id: tenant.metadata.name, ...tenant.spec };
-  const dept = ctx.estate.departmentById.get(tenant.spec.department);
-  const findings = evaluateTenantPolicies(ctx.estate, request, tenant.spec.node);
-  if (!dept) {
-    findings.unshift({ policy: 'tenant-department-known', sections: ['§3.3'], severity: 'error', mode: 'enforce', message: `department "${tenant.spec.department}" is not in the estate` });
-  }
+  const asOnboarded = (name: string | undefined) => (name === undefined ? undefined : (observed.nodes.find((n) => n.name === name) ?? name));
+  const findings = evaluateTenantPolicies(ctx.estate, request, asOnboarded(tenant.spec.node ?? node));
   const enforced = findings.filter((f) => f.mode === 'enforce');
   if (enforced.length > 0) {
     const f = enforced[0]!;
@@ -128,17 +126,20 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     if (tenant.status?.phase !== 'Rejected') actions.push({ type: 'event', eventType: 'Warning', reason: Reasons.PolicyViolation, message });
     return { actions, status: { ...gen, conditions, phase: 'Rejected', appliedObjects: applied, ...(node ? { node } : {}) } };
   }
-  set(
-    TenantConditions.Approved,
-    'True',
-    findings.length ? Reasons.AuditFindings : Reasons.PoliciesPassed,
-    findings.length ? findings.map((f) => `${f.policy}: ${f.message}`).join('; ') : 'every policy passed',
-  );
+  const approve = (audit: readonly TenantFinding[]) =>
+    set(
+      TenantConditions.Approved,
+      'True',
+      audit.length ? Reasons.AuditFindings : Reasons.PoliciesPassed,
+      audit.length ? audit.map((f) => `${f.policy}: ${f.message}`).join('; ') : 'every policy passed',
+    );
+  approve(findings);
 
-  // 2. Placement: once placed, a tenant stays on its node (its data is there).
+  // 2. Placement, among the nodes the policies allow: once placed, a tenant stays on its node
+  // (its data is there).
   let chosen = node;
   if (chosen === undefined) {
-    const p = place(ctx.estate, tenant.spec, observed.nodes, observed.allocated);
+    const p = place(ctx.estate, request, observed.nodes, observed.allocated);
     if (!p.ok) {
       set(TenantConditions.Placed, 'False', p.reason, p.message);
       set(TenantConditions.Ready, 'False', Reasons.Waiting, 'waiting for a node with room');
@@ -147,7 +148,11 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     chosen = p.node;
     set(TenantConditions.Placed, 'True', p.reason, p.message);
     // An event records a decision the operator made; a requested node is in the spec already.
-    if (p.reason !== Reasons.NodeRequested) actions.push({ type: 'event', eventType: 'Normal', reason: p.reason, message: p.message });
+    if (p.reason !== Reasons.NodeRequested) {
+      actions.push({ type: 'event', eventType: 'Normal', reason: p.reason, message: p.message });
+      // The audit-mode findings on the node chosen, which step 1 could not know.
+      approve(evaluateTenantPolicies(ctx.estate, request, asOnboarded(chosen)));
+    }
   } else {
     set(TenantConditions.Placed, 'True', tenant.spec.node ? Reasons.NodeRequested : Reasons.NodeChosen, `on "${chosen}"`);
   }

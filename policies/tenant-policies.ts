@@ -1,6 +1,6 @@
 // Policies over tenancy requests (the estate's `tenants` and the operator's Tenant objects).
 import type { Estate } from '../topology/estate.js';
-import type { TenantSpec } from '../topology/schema.js';
+import type { CloudKind, TenantSpec, Unit } from '../topology/schema.js';
 import type { PolicyInfo, PolicyMode, Severity } from './types.js';
 
 export interface TenantRequest extends TenantSpec {
@@ -8,9 +8,15 @@ export interface TenantRequest extends TenantSpec {
   id: string;
 }
 
+/**
+ * The node a tenant runs or would run on: an estate cloud's id, or an onboarded node as the
+ * operator sees it (a CloudNode's name, kind and unit).
+ */
+export type TenantNode = string | { name: string; kind: CloudKind; unit: string };
+
 export interface TenantPolicy extends PolicyInfo {
   /** Messages for what is wrong with the request; `node` is the node it would run on, if known. */
-  check(estate: Estate, tenant: TenantRequest, node: string | undefined): string[];
+  check(estate: Estate, tenant: TenantRequest, node: TenantNode | undefined): string[];
 }
 
 export interface TenantFinding {
@@ -20,6 +26,34 @@ export interface TenantFinding {
   mode: PolicyMode;
   message: string;
 }
+
+/**
+ * The city whose cloud node is the department's own (cities build and run a node; counties use
+ * their city's, plan §3.3); undefined for a provincial department or one not in the estate.
+ */
+export function departmentCity(estate: Estate, department: string): Unit | undefined {
+  const dept = estate.departmentById.get(department);
+  return dept ? estate.ancestorAt(dept.unit, 'municipal') : undefined;
+}
+
+/** True when `node` is the department's own city's node. */
+export function isOwnCityNode(estate: Estate, department: string, node: { kind: CloudKind; unit: string }): boolean {
+  const city = departmentCity(estate, department);
+  return city !== undefined && node.kind === 'municipal' && node.unit === city.id;
+}
+
+export const departmentKnown: TenantPolicy = {
+  id: 'tenant-department-known',
+  title: 'A tenant belongs to a department of the estate',
+  sections: ['§3.3'],
+  severity: 'error',
+  defaultMode: 'enforce',
+  description:
+    'A tenancy is requested by a department listed in the estate, so that its unit, and from it the city whose node is its own (plan §3.3), its labels and its operators are known.',
+  check(estate, t) {
+    return estate.departmentById.has(t.department) ? [] : [`department "${t.department}" is not in the estate`];
+  },
+};
 
 export const drForProtectedSystems: TenantPolicy = {
   id: 'tenant-dr-for-mlps3',
@@ -46,22 +80,21 @@ export const nodeOfOwnLevel: TenantPolicy = {
   description:
     'Cities build and run their own cloud node; counties use their city\'s (plan §3.3). A municipal or county department\'s tenant is not placed on another city\'s node.',
   check(estate, t, node) {
-    if (node === undefined) return [];
-    const cloud = estate.cloudById.get(node);
-    if (!cloud || cloud.kind !== 'municipal') return [];
-    const dept = estate.departmentById.get(t.department);
-    if (!dept) return [];
-    const city = estate.ancestorAt(dept.unit, 'municipal');
-    if (!city) return [`tenant "${t.id}" of provincial department "${t.department}" is on municipal node "${node}"; use the provincial cloud or an industry cloud`];
-    if (city.id !== cloud.unit) return [`tenant "${t.id}" of "${t.department}" (${city.id}) is on "${node}", the node of ${cloud.unit}; use ${city.id}'s node`];
-    return [];
+    // A department not in the estate is tenant-department-known's finding.
+    if (node === undefined || !estate.departmentById.has(t.department)) return [];
+    const name = typeof node === 'string' ? node : node.name;
+    const cloud = typeof node === 'string' ? estate.cloudById.get(node) : node;
+    if (!cloud || cloud.kind !== 'municipal' || isOwnCityNode(estate, t.department, cloud)) return [];
+    const city = departmentCity(estate, t.department);
+    if (!city) return [`tenant "${t.id}" of provincial department "${t.department}" is on municipal node "${name}"; use the provincial cloud or an industry cloud`];
+    return [`tenant "${t.id}" of "${t.department}" (${city.id}) is on "${name}", the node of ${cloud.unit}; use ${city.id}'s node`];
   },
 };
 
-export const TENANT_POLICIES: readonly TenantPolicy[] = [drForProtectedSystems, nodeOfOwnLevel];
+export const TENANT_POLICIES: readonly TenantPolicy[] = [departmentKnown, drForProtectedSystems, nodeOfOwnLevel];
 
 /** Evaluates the tenant policies, with the estate's mode overrides (`policies.modes`). */
-export function evaluateTenantPolicies(estate: Estate, tenant: TenantRequest, node: string | undefined): TenantFinding[] {
+export function evaluateTenantPolicies(estate: Estate, tenant: TenantRequest, node: TenantNode | undefined): TenantFinding[] {
   const modes = estate.doc.policies.modes ?? {};
   const out: TenantFinding[] = [];
   for (const p of TENANT_POLICIES) {

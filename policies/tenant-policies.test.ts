@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { Estate } from '../topology/estate.js';
+import { GANSU_DIR } from '../topology/estate.test-helpers.js';
+import { loadEstate } from '../topology/load.js';
+import type { TenantSpec } from '../topology/schema.js';
+import { effectiveModes } from './evaluate.js';
+import { policyById, POLICIES } from './registry.js';
+import { departmentCity, evaluateTenantPolicies, isOwnCityNode, TENANT_POLICIES, type TenantRequest } from './tenant-policies.js';
+
+const estate = loadEstate(GANSU_DIR);
+const request = (over: Partial<TenantSpec> = {}): TenantRequest => ({
+  id: 'permits',
+  department: 'tianshui-big-data',
+  quota: { cpu: '4', memory: '8Gi', storage: '100Gi' },
+  mlps: 2,
+  planes: ['plane-1'],
+  ...over,
+});
+const withModes = (modes: Record<string, 'audit' | 'enforce'>) => new Estate({ ...estate.doc, policies: { ...estate.doc.policies, modes } }, undefined);
+
+describe('tenant-department-known', () => {
+  it('is a tenant policy of the registry, listed with its plan section, severity and default mode', () => {
+    expect(TENANT_POLICIES.map((p) => p.id)).toEqual(['tenant-department-known', 'tenant-dr-for-mlps3', 'tenant-node-of-own-city']);
+    expect(policyById('tenant-department-known')).toMatchObject({ sections: ['§3.3'], severity: 'error', defaultMode: 'enforce' });
+    expect(POLICIES.map((p) => p.id)).toContain('tenant-department-known');
+  });
+
+  it('finds a department not in the estate, in enforce mode unless the estate audits it', () => {
+    expect(evaluateTenantPolicies(estate, request(), undefined)).toEqual([]);
+    expect(evaluateTenantPolicies(estate, request({ department: 'mars-big-data' }), undefined)).toEqual([
+      { policy: 'tenant-department-known', sections: ['§3.3'], severity: 'error', mode: 'enforce', message: 'department "mars-big-data" is not in the estate' },
+    ]);
+    const auditing = withModes({ 'tenant-department-known': 'audit' });
+    expect(effectiveModes(auditing).get('tenant-department-known')).toBe('audit');
+    expect(evaluateTenantPolicies(auditing, request({ department: 'mars-big-data' }), undefined)).toEqual([expect.objectContaining({ policy: 'tenant-department-known', mode: 'audit' })]);
+  });
+});
+
+describe('tenant-node-of-own-city', () => {
+  const own = (department: string, node: { kind: 'provincial' | 'municipal' | 'industry'; unit: string }) => isOwnCityNode(estate, department, node);
+
+  it('a department\'s own node is its city\'s municipal node; a provincial or unknown department has none', () => {
+    expect(departmentCity(estate, 'tianshui-big-data')?.id).toBe('tianshui');
+    expect(own('tianshui-big-data', { kind: 'municipal', unit: 'tianshui' })).toBe(true);
+    expect(own('tianshui-big-data', { kind: 'municipal', unit: 'lanzhou' })).toBe(false);
+    expect(own('tianshui-big-data', { kind: 'provincial', unit: 'gansu' })).toBe(false);
+    expect(departmentCity(estate, 'gansu-health')).toBeUndefined();
+    expect(own('gansu-health', { kind: 'municipal', unit: 'lanzhou' })).toBe(false);
+    expect(departmentCity(estate, 'mars-big-data')).toBeUndefined();
+  });
+
+  it('judges a node given by id (an estate cloud) or as onboarded (a CloudNode\'s kind and unit) alike', () => {
+    const policy = (r: TenantRequest, node: Parameters<typeof evaluateTenantPolicies>[2]) => evaluateTenantPolicies(estate, r, node).filter((f) => f.policy === 'tenant-node-of-own-city');
+    expect(policy(request(), 'tianshui-cloud')).toEqual([]);
+    expect(policy(request(), 'gansu-provincial')).toEqual([]);
+    expect(policy(request(), 'lanzhou-cloud').map((f) => f.message)).toEqual(['tenant "permits" of "tianshui-big-data" (tianshui) is on "lanzhou-cloud", the node of lanzhou; use tianshui\'s node']);
+    expect(policy(request(), { name: 'lanzhou-2', kind: 'municipal', unit: 'lanzhou' }).map((f) => f.message)).toEqual(['tenant "permits" of "tianshui-big-data" (tianshui) is on "lanzhou-2", the node of lanzhou; use tianshui\'s node']);
+    expect(policy(request(), { name: 'tianshui-2', kind: 'municipal', unit: 'tianshui' })).toEqual([]);
+    expect(policy(request({ department: 'gansu-health' }), { name: 'lanzhou-2', kind: 'municipal', unit: 'lanzhou' })).toEqual([expect.objectContaining({ mode: 'enforce', message: expect.stringContaining('provincial department "gansu-health" is on municipal node "lanzhou-2"') })]);
+    expect(evaluateTenantPolicies(withModes({ 'tenant-node-of-own-city': 'audit' }), request(), 'lanzhou-cloud')).toEqual([expect.objectContaining({ policy: 'tenant-node-of-own-city', mode: 'audit' })]);
+  });
+});
