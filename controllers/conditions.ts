@@ -89,3 +89,35 @@ export function setCondition(
 export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
   return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 }
+
+/** The condition types each controller owns: its status writes replace these and keep the rest. */
+export const OWN_CONDITION_TYPES = {
+  tenant: Object.values(TenantConditions) as readonly string[],
+  cloudnode: Object.values(CloudNodeConditions) as readonly string[],
+} as const;
+
+/**
+ * The conditions to write: `current` (the object as the API server has it now) with each of the
+ * `own` types taken from `desired` (set, or dropped when `desired` lacks it), every other writer's
+ * condition kept as it is, in `current`'s order, new ones appended in `desired`'s order.
+ */
+export function mergeOwnConditions(current: readonly Condition[] | undefined, desired: readonly Condition[] | undefined, own: readonly string[]): Condition[] {
+  const ownSet = new Set(own);
+  const want = new Map((desired ?? []).filter((c) => ownSet.has(c.type)).map((c) => [c.type, c]));
+  const out: Condition[] = [];
+  for (const c of current ?? []) {
+    if (!ownSet.has(c.type)) out.push(c);
+    else if (want.has(c.type)) {
+      out.push(want.get(c.type)!);
+      want.delete(c.type);
+    }
+  }
+  return [...out, ...want.values()];
+}
+
+/** `finalizers` with `f` present (appended if missing) or absent, every other finalizer kept in order. */
+export function withFinalizer(finalizers: readonly string[] | undefined, f: string, present: boolean): string[] {
+  const list = [...(finalizers ?? [])];
+  if (!present) return list.filter((x) => x !== f);
+  return list.includes(f) ? list : [...list, f];
+}

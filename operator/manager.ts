@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
 import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
-import { CloudNodeConditions, isTrue, Reasons, setCondition, TenantConditions } from '../controllers/conditions.js';
+import { CloudNodeConditions, isTrue, mergeOwnConditions, OWN_CONDITION_TYPES, Reasons, setCondition, TenantConditions, withFinalizer } from '../controllers/conditions.js';
 import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
 import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
 import type { Estate } from '../topology/estate.js';
@@ -21,6 +21,8 @@ import { RestClient } from './rest.js';
 import { WorkQueue } from './work-queue.js';
 
 export const OPERATOR_NAMESPACE = 'longyun-system';
+/** Attempts of one read-modify-write before a conflict is returned to the work queue (which backs off). */
+const MAX_CONFLICT_RETRIES = 5;
 
 export interface OperatorOptions {
   kubeConfig: k8s.KubeConfig;
@@ -193,6 +195,21 @@ export class Operator {
     this.announced.clear();
   }
 
+  /** Reconciles one CloudNode or Tenant now, and waits until that queue is idle (tests). */
+  reconcileNow(plural: 'tenants' | 'cloudnodes', name: string): Promise<void> {
+    const queue = plural === 'tenants' ? this.tenantQueue : this.nodeQueue;
+    queue?.add(name);
+    return queue?.idle() ?? Promise.resolve();
+  }
+
+  /**
+   * The informer cache of CloudNodes or Tenants, what every decision starts from. Tests put an
+   * outdated object in it on purpose, to show that no write from a stale cache loses an update.
+   */
+  cacheOf(plural: 'tenants' | 'cloudnodes'): Map<string, TenantObj | CloudNodeObj> | undefined {
+    return this.informerOf(plural)?.cache;
+  }
+
   /** Reconciles every known tenant now (used by `resync` benchmarks and tests). */
   resyncAll(): Promise<void> {
     for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
@@ -282,7 +299,7 @@ export class Operator {
         for (const o of decision.apply) await member.apply(o);
         member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
       }
-      if (decision.addFinalizer) await this.patchMeta('cloudnodes', name, { finalizers: [...(node.metadata.finalizers ?? []), NODE_FINALIZER] });
+      if (decision.addFinalizer) await this.setFinalizer('cloudnodes', name, NODE_FINALIZER, true);
       if (decision.adoptSecret) await this.adoptSecret(node);
       if (decision.event) await this.event(node, decision.event);
       await this.patchStatus('cloudnodes', name, decision.status);
@@ -331,7 +348,7 @@ export class Operator {
       return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
     }
     for (const ref of decision.deleteFromMember) await member!.delete(ref);
-    await this.patchMeta('cloudnodes', name, { finalizers: (node.metadata.finalizers ?? []).filter((f) => f !== NODE_FINALIZER) });
+    await this.setFinalizer('cloudnodes', name, NODE_FINALIZER, false);
     this.log(`cloudnode ${name}: offboarded`);
     this.dropMember(name);
   }
@@ -379,8 +396,8 @@ export class Operator {
       for (const a of decision.actions) {
         switch (a.type) {
           case 'addFinalizer':
-            finalizers = [...finalizers, TENANT_FINALIZER];
-            await this.patchMeta('tenants', name, { finalizers });
+            finalizers = withFinalizer(finalizers, TENANT_FINALIZER, true);
+            await this.setFinalizer('tenants', name, TENANT_FINALIZER, true);
             break;
           case 'apply': {
             const m = this.members.get(a.node);
@@ -404,7 +421,7 @@ export class Operator {
             break;
           }
           case 'removeFinalizer':
-            await this.patchMeta('tenants', name, { finalizers: finalizers.filter((f) => f !== TENANT_FINALIZER) });
+            await this.setFinalizer('tenants', name, TENANT_FINALIZER, false);
             this.placements.delete(name);
             return;
           case 'event':
@@ -441,21 +458,66 @@ export class Operator {
 
   // ---- I/O helpers ----------------------------------------------------------------------------
 
-  private informerOf(plural: string): Informer<CloudNodeObj> | Informer<TenantObj> | undefined {
+  private informerOf(plural: 'tenants' | 'cloudnodes'): Informer<CloudNodeObj> | Informer<TenantObj> | undefined {
     return plural === 'tenants' ? this.tenantInformer : this.nodeInformer;
   }
 
-  private async patchStatus(plural: string, name: string, status: TenantStatus | CloudNodeResource['status']): Promise<void> {
-    this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
-    const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `/apis/${API_VERSION}/${plural}/${name}/status`, { status }, 'application/merge-patch+json');
-    // Write-through: the next reconcile sees this status before its watch event arrives.
-    if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
+  /**
+   * Writes a status computed by a controller: its own condition types replaced, every other
+   * writer's conditions kept (a backup tool, a GitOps controller, longyun's DR controllers).
+   */
+  private async patchStatus(plural: 'tenants' | 'cloudnodes', name: string, status: TenantStatus | CloudNodeResource['status']): Promise<void> {
+    const own = plural === 'tenants' ? OWN_CONDITION_TYPES.tenant : OWN_CONDITION_TYPES.cloudnode;
+    await this.readModifyWrite(plural, name, '/status', (current) => ({
+      status: { ...status, conditions: mergeOwnConditions(current.status?.conditions, status?.conditions, own) },
+    }));
   }
 
-  private async patchMeta(plural: string, name: string, metadata: Record<string, unknown>): Promise<void> {
-    this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
-    const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `/apis/${API_VERSION}/${plural}/${name}`, { metadata }, 'application/merge-patch+json');
-    if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
+  /** Adds or removes one finalizer, keeping every other writer's. */
+  private async setFinalizer(plural: 'tenants' | 'cloudnodes', name: string, finalizer: string, present: boolean): Promise<void> {
+    await this.readModifyWrite(plural, name, '', (current) => {
+      const before = current.metadata.finalizers ?? [];
+      const after = withFinalizer(before, finalizer, present);
+      return after.length === before.length ? undefined : { metadata: { finalizers: after } };
+    });
+  }
+
+  /**
+   * A read-modify-write with optimistic concurrency, as client-go's RetryOnConflict: the merge
+   * patch carries the resourceVersion of the object it was computed from, so the API server refuses
+   * it (409) if anyone wrote in between; then the object is read again from the API server (the
+   * cache may be behind) and the patch computed anew. `modify` returns undefined when there is
+   * nothing to write. An object that is gone needs no write.
+   */
+  private async readModifyWrite(
+    plural: 'tenants' | 'cloudnodes',
+    name: string,
+    subresource: '' | '/status',
+    modify: (current: TenantObj | CloudNodeObj) => { metadata?: Record<string, unknown>; status?: unknown } | undefined,
+  ): Promise<void> {
+    const path = `/apis/${API_VERSION}/${plural}/${name}`;
+    let current: TenantObj | CloudNodeObj | undefined = this.informerOf(plural)?.cache.get(name);
+    for (let attempt = 1; ; attempt++) {
+      if (!current) {
+        current = await this.rest.request<TenantObj | CloudNodeObj>('GET', path).catch((e: { code?: number }) => {
+          if (e.code === 404) return undefined;
+          throw e;
+        });
+        if (!current) return;
+      }
+      const body = modify(current);
+      if (!body) return;
+      this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
+      try {
+        const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `${path}${subresource}`, { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } }, 'application/merge-patch+json');
+        // Write-through: the next reconcile sees this write before its watch event arrives.
+        if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
+        return;
+      } catch (e) {
+        if ((e as { code?: number }).code !== 409 || attempt >= MAX_CONFLICT_RETRIES) throw e;
+        current = undefined;
+      }
+    }
   }
 
   /** The CloudNode becomes an owner of its kubeconfig Secret (a strategic merge adds to the owners, keyed by uid). */

@@ -9,6 +9,7 @@ import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
 import { restartApiserver } from '../../operator/dev-cluster/index.js';
+import { RestClient } from '../../operator/rest.js';
 import { editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
@@ -89,6 +90,27 @@ describe('operator on real API servers', () => {
     await waitFor('the quota restored', async () => (await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits' })).spec?.hard?.['requests.cpu'] === '16', 60_000, 50);
   }, 90_000);
 
+  it('counts a repeated event on one Event (count, lastTimestamp), as client-go\'s recorder does', async () => {
+    const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
+    const rest = new RestClient(env.management);
+    type Ev = { metadata: { name: string }; count: number; firstTimestamp: string; lastTimestamp: string; source: { component: string } };
+    const drift = async () =>
+      (await rest.request<{ items: Ev[] }>('GET', '/api/v1/namespaces/default/events?fieldSelector=involvedObject.kind%3DTenant%2CinvolvedObject.name%3Dtianshui-permits%2Creason%3DDriftCorrected')).items;
+    const first = await waitFor('the DriftCorrected event of the edit above', async () => ((await drift()).length === 1 ? (await drift())[0] : undefined));
+    // The same edit again: the same event, so the same Event counted again. (Timestamps have
+    // seconds: wait for the next one so that lastTimestamp visibly moves.)
+    await waitFor('the next second', async () => Math.floor(Date.now() / 1000) > Math.floor(Date.parse(first.lastTimestamp) / 1000) + 1, 60_000, 50);
+    await editQuotaOnMember(env.members[0]!, 'tianshui-permits', { 'requests.cpu': '999' });
+    await waitFor('the quota restored again', async () => (await core.readNamespacedResourceQuota({ name: 'longyun-quota', namespace: 'tianshui-permits' })).spec?.hard?.['requests.cpu'] === '16', 60_000, 50);
+    const counted = await waitFor('the Event counted twice', async () => (await drift()).find((e) => e.count >= 2));
+    expect(await drift()).toHaveLength(1);
+    expect(counted.metadata.name).toBe(first.metadata.name);
+    expect(counted.source.component).toBe('longyun-operator');
+    expect(counted.firstTimestamp).toBe(first.firstTimestamp);
+    expect(Date.parse(counted.lastTimestamp)).toBeGreaterThan(Date.parse(first.lastTimestamp));
+    rest.close();
+  }, 120_000);
+
   it('does not provision a tenant that fails an enforce-mode policy, and says which and why', async () => {
     await createTenant('tianshui-secret-records', { department: 'tianshui-big-data', quota: { cpu: '4', memory: '8Gi', storage: '100Gi' }, mlps: 3, planes: ['plane-1'] });
     const t = await waitFor('tenant rejected', async () => {
@@ -118,6 +140,45 @@ describe('operator on real API servers', () => {
       expect(s.spec.template.includedNamespaces).toEqual(['tianshui-case-files']);
       expect(s.spec.schedule).toBe('*/30 * * * *');
     }
+  }, 90_000);
+
+  it("keeps another writer's finalizer and condition on a Tenant and a CloudNode when it writes from a stale cache", async () => {
+    const op = operators[0]!;
+    const rest = new RestClient(env.management);
+    const FOREIGN_FINALIZER = 'backup.example.com/hold';
+    const foreign = { type: 'BackupVerified', status: 'True', reason: 'Verified', message: 'written by another controller', lastTransitionTime: new Date().toISOString() };
+    const targets = [
+      { plural: 'tenants', name: 'tianshui-case-files', ours: 'longyun.io/tenant-cleanup' },
+      { plural: 'cloudnodes', name: 'tianshui-cloud', ours: 'longyun.io/node-offboarding' },
+    ] as const;
+    type Obj = { metadata: { resourceVersion: string; finalizers?: string[] }; status?: { phase?: string; conditions?: Condition[] } };
+    for (const t of targets) {
+      const path = `/apis/${API_VERSION}/${t.plural}/${t.name}`;
+      const before = await rest.request<Obj>('GET', path);
+      // Another controller appends its finalizer and its condition (JSON patches, its own field manager).
+      await rest.request('PATCH', `${path}?fieldManager=backup-tool`, [{ op: 'add', path: '/metadata/finalizers/-', value: FOREIGN_FINALIZER }], 'application/json-patch+json');
+      const after = await rest.request<Obj>('PATCH', `${path}/status?fieldManager=backup-tool`, [{ op: 'add', path: '/status/conditions/-', value: foreign }], 'application/json-patch+json');
+      const cache = op.cacheOf(t.plural)!;
+      await waitFor(`the operator's cache to see ${t.plural}/${t.name} after the other writer`, async () => BigInt(cache.get(t.name)?.metadata.resourceVersion ?? '0') >= BigInt(after.metadata.resourceVersion));
+      // Now make it stale: the object as it was before those writes, without longyun's own
+      // finalizer (so the operator adds it) and, for the tenant, an older phase (so it writes its status).
+      const stale = structuredClone(before);
+      stale.metadata.finalizers = (stale.metadata.finalizers ?? []).filter((f) => f !== t.ours);
+      if (t.plural === 'tenants') stale.status = { ...stale.status, phase: 'Provisioning' };
+      cache.set(t.name, stale as never);
+      const writes = await op.metrics.writeCount();
+      await op.reconcileNow(t.plural, t.name);
+      expect(await op.metrics.writeCount(), `${t.plural}/${t.name}: the operator wrote`).toBeGreaterThan(writes);
+      const now = await rest.request<Obj>('GET', path);
+      expect(now.metadata.finalizers, `${t.plural}/${t.name} finalizers`).toEqual(expect.arrayContaining([t.ours, FOREIGN_FINALIZER]));
+      expect(now.status?.conditions?.map((c) => c.type), `${t.plural}/${t.name} conditions`).toEqual(expect.arrayContaining(['BackupVerified', 'Ready']));
+      expect(findCondition(now.status?.conditions, 'BackupVerified')).toMatchObject({ status: 'True', reason: 'Verified' });
+      expect(findCondition(now.status?.conditions, 'Ready')?.status).toBe('True');
+      // The other controller lets go of it again.
+      const i = now.metadata.finalizers!.indexOf(FOREIGN_FINALIZER);
+      await rest.request('PATCH', path, [{ op: 'test', path: `/metadata/finalizers/${i}`, value: FOREIGN_FINALIZER }, { op: 'remove', path: `/metadata/finalizers/${i}` }], 'application/json-patch+json');
+    }
+    rest.close();
   }, 90_000);
 
   it('on deletion removes what it applied from the member before the Tenant goes', async () => {
