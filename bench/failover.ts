@@ -11,6 +11,10 @@
 // - `killed`: another batch is created, the operator is SIGKILLed 300 ms later (mid-reconcile: some
 //   tenants placed, some half-applied, some not seen yet), a successor is started at once, and the
 //   batch is timed from the kill until every tenant is Ready.
+// - `handover`: a standby replica is started and waits until it has seen the lease held; the
+//   leader then gets SIGTERM (a rolling update: it releases the lease as it stops) and the standby
+//   is timed from the signal until it leads. No target: it is bounded by the standby's retry period
+//   (lease / 5), which the e2e failover test does not time.
 //
 // Each batch is deleted (and its objects removed from the member) before the next. The successor
 // cannot lead before the dead leader's lease expires, so `killed` is at least the lease duration;
@@ -49,15 +53,34 @@ class OperatorProcess {
   readonly exited: Promise<void>;
   private readonly child: ChildProcess;
   private logText = '';
+  /** Leadership lines, kept whole (the log itself keeps only its tail). */
+  private leadership = '';
+  private partial = '';
 
   constructor(management: string) {
     this.child = spawn(process.execPath, [BIN, 'operator', 'run', '--kubeconfig', management, '--metrics-port', '0', '--lease-duration', String(LEASE_SECONDS)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.stderr!.on('data', (d: Buffer) => (this.logText = (this.logText + d.toString()).slice(-20_000)));
+    this.child.stderr!.on('data', (d: Buffer) => {
+      const text = d.toString();
+      this.logText = (this.logText + text).slice(-20_000);
+      const lines = (this.partial + text).split('\n');
+      this.partial = lines.pop()!;
+      for (const line of lines) if (/became leader|the leader is /.test(line)) this.leadership += `${line}\n`;
+    });
     this.exited = new Promise((r) => this.child.once('exit', () => r()));
   }
 
   get log(): string {
     return this.logText;
+  }
+
+  /** Resolves when a leadership line matches `re` ("became leader", "the leader is …"). */
+  async until(re: RegExp, what: string): Promise<void> {
+    const deadline = performance.now() + 120_000;
+    while (!re.test(this.leadership)) {
+      if (this.child.exitCode !== null) throw new Error(`the operator exited while waiting for ${what}:\n${this.logText.split('\n').slice(-30).join('\n')}`);
+      if (performance.now() > deadline) throw new Error(`no ${what} after 120 s:\n${this.logText.split('\n').slice(-30).join('\n')}`);
+      await sleep(10);
+    }
   }
 
   async kill(signal: NodeJS.Signals): Promise<void> {
@@ -105,6 +128,7 @@ async function main(): Promise<void> {
   let operator: OperatorProcess | undefined;
   const undisturbed: number[] = [];
   const killed: number[] = [];
+  const handover: number[] = [];
   try {
     plane = await up({ members: 1, stateDir });
     await installDevCrds(plane);
@@ -130,7 +154,18 @@ async function main(): Promise<void> {
       operator = new OperatorProcess(management);
       await untilAll(rest, `kill-${i}`, size, allReady(size), 'Ready', current);
       killed.push((performance.now() - t0) / 1000);
-      log(`iteration ${i + 1} of ${iterations}: undisturbed ${undisturbed.at(-1)!.toFixed(2)} s, after the kill ${killed.at(-1)!.toFixed(2)} s`);
+
+      await operator.until(/became leader/, 'leadership of the successor');
+      const standby = new OperatorProcess(management);
+      await standby.until(/the leader is /, "the standby's first look at the lease");
+      t0 = performance.now();
+      const leaving = operator;
+      const stopped = leaving.kill('SIGTERM');
+      await standby.until(/became leader/, 'leadership of the standby');
+      handover.push((performance.now() - t0) / 1000);
+      await stopped;
+      operator = standby;
+      log(`iteration ${i + 1} of ${iterations}: undisturbed ${undisturbed.at(-1)!.toFixed(2)} s, after the kill ${killed.at(-1)!.toFixed(2)} s, handover ${handover.at(-1)!.toFixed(2)} s`);
 
       for (const batch of [`calm-${i}`, `kill-${i}`]) await rest.request('DELETE', `/apis/${API_VERSION}/tenants?labelSelector=bench.longyun.io%2Fbatch%3D${batch}`);
       for (const batch of [`calm-${i}`, `kill-${i}`]) await untilAll(rest, batch, size, noneLeft, 'deleted', current);
@@ -152,10 +187,11 @@ async function main(): Promise<void> {
     loadAverageAtStart: round(load, 2),
     undisturbed: { medianSeconds: round(median(undisturbed)), maxSeconds: round(Math.max(...undisturbed)) },
     killed: { medianSeconds: round(median(killed)), maxSeconds: round(killedMax) },
+    handover: { medianSeconds: round(median(handover)), maxSeconds: round(Math.max(...handover)), retryPeriodSeconds: LEASE_SECONDS / 5 },
     ratios: { killedBeyondLeaseVsUndisturbed: round((median(killed) - LEASE_SECONDS) / median(undisturbed), 2) },
     targets: { killedMaxSeconds: LEASE_SECONDS + TARGET_SLACK_SECONDS },
     met: { killed: killedMax <= LEASE_SECONDS + TARGET_SLACK_SECONDS },
-    perIteration: undisturbed.map((u, i) => ({ undisturbedSeconds: round(u), killedSeconds: round(killed[i]!) })),
+    perIteration: undisturbed.map((u, i) => ({ undisturbedSeconds: round(u), killedSeconds: round(killed[i]!), handoverSeconds: round(handover[i]!) })),
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
