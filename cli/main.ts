@@ -133,13 +133,22 @@ clusterOptions(
     .command('run')
     .description('run the operator (leader election: several replicas, one reconciles)')
     .addOption(estateOption())
-    .option('--in-cluster', 'use the pod\'s service account')
-    .option('--namespace <ns>', 'the operator\'s namespace (lease, kubeconfig secrets)', 'longyun-system')
-    .option('--metrics-port <port>', '/metrics, /healthz and /readyz (0 picks a free port)', '8080')
+    .option('--in-cluster', 'use the pod\'s ServiceAccount: KUBERNETES_SERVICE_HOST/_PORT, and token, ca.crt and namespace in /var/run/secrets/kubernetes.io/serviceaccount (or $LONGYUN_SERVICEACCOUNT_DIR)')
+    .option('--namespace <ns>', 'the operator\'s namespace: lease, kubeconfig Secrets (default: the pod\'s with --in-cluster, else longyun-system)')
+    .option('--metrics-bind-address <host:port>', '/metrics, /healthz and /readyz: ":8080" every interface, "127.0.0.1:8080" one, port 0 a free one, "0" none (default: ":8080")')
+    .option('--metrics-port <port>', 'shorthand for --metrics-bind-address :PORT; with both, the ports must agree')
     .option('--lease-duration <seconds>', 'leader lease duration', '15')
     .option('--identity <id>', 'this replica\'s identity (default: host and pid)'),
 )
-  .addHelpText('after', '\nExamples:\n  $ longyun operator run --kubeconfig ~/.local/state/longyun/dev/management.kubeconfig\n  $ longyun operator run --in-cluster')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ longyun operator run --kubeconfig ~/.local/state/longyun/dev/management.kubeconfig
+  $ longyun operator run --in-cluster --metrics-bind-address :8080       as the Deployment of \`operator manifests\` runs it
+  $ longyun operator run --metrics-bind-address 127.0.0.1:9090           metrics and probes on loopback only
+  $ longyun operator run --metrics-port 0                                every interface, a free port (printed on stderr)`,
+  )
   .action(action(async (opts) => (await import('./commands/operator.js')).operatorRun(opts)));
 operator
   .command('manifests')

@@ -30,8 +30,10 @@ export interface OperatorOptions {
   plan: AddressPlan;
   namespace?: string;
   identity?: string;
-  /** 0 picks a free port; undefined serves no HTTP. */
+  /** /metrics, /healthz and /readyz: 0 picks a free port; undefined serves no HTTP. */
   metricsPort?: number;
+  /** The address they listen on; undefined: every interface. */
+  metricsHost?: string;
   leaseDurationSeconds?: number;
   resyncMs?: number;
   concurrency?: number;
@@ -100,7 +102,12 @@ export class Operator {
 
   async start(): Promise<void> {
     if (this.opts.metricsPort !== undefined) {
-      this.server = await startHealthServer({ port: this.opts.metricsPort, metrics: this.metrics, ready: () => !this.leading || this.synced() });
+      this.server = await startHealthServer({
+        port: this.opts.metricsPort,
+        ...(this.opts.metricsHost !== undefined ? { host: this.opts.metricsHost } : {}),
+        metrics: this.metrics,
+        ready: () => !this.leading || this.synced(),
+      });
     }
     await this.ensureNamespace();
     this.elector.start();

@@ -4,6 +4,9 @@
 import { CRDS, GROUP } from './crds.js';
 import { OPERATOR_NAMESPACE } from './manager.js';
 
+/** The container's metrics and probe port: the bind address listens on it on every interface (the pod's IP). */
+export const METRICS_PORT = 8080;
+
 export interface ManifestOptions {
   image?: string;
   namespace?: string;
@@ -58,8 +61,9 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
               {
                 name: 'operator',
                 image: opts.image ?? 'longyun/operator:0.1.0',
-                args: ['operator', 'run', '--in-cluster', '--metrics-port', '8080', '--namespace', ns],
-                ports: [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }],
+                // The namespace is the pod's (its ServiceAccount's namespace file).
+                args: ['operator', 'run', '--in-cluster', '--metrics-bind-address', `:${METRICS_PORT}`],
+                ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
                 readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 5 },
                 livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10 },
                 resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
@@ -73,8 +77,8 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: `${name}-metrics`, namespace: ns, labels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' } },
-      spec: { selector: { 'app.kubernetes.io/name': 'longyun-operator' }, ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }] },
+      metadata: { name: `${name}-metrics`, namespace: ns, labels, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(METRICS_PORT) } },
+      spec: { selector: { 'app.kubernetes.io/name': 'longyun-operator' }, ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }] },
     },
   ];
 }

@@ -1,7 +1,9 @@
 // The operator's Prometheus metrics (prom-client) and its /metrics, /healthz and /readyz server.
 // dashboards/ generates Grafana panels and alert rules from METRICS.
 import { createServer, type Server } from 'node:http';
+import { isIPv6 } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LongyunError } from '../topology/errors.js';
 
 /** The kinds of metric the operator exports (prom-client's Counter, Histogram, Gauge). */
 export type MetricType = 'counter' | 'histogram' | 'gauge';
@@ -78,8 +80,94 @@ export class OperatorMetrics {
   }
 }
 
+/** Where /metrics, /healthz and /readyz listen; no host: every interface (what a kubelet's probes and a scrape need). */
+export interface MetricsListen {
+  host?: string;
+  port: number;
+}
+
+/** kubebuilder's default: port 8080 on every interface. */
+export const DEFAULT_METRICS_BIND_ADDRESS = ':8080';
+
+export class MetricsAddressError extends LongyunError {
+  override name = 'MetricsAddressError';
+}
+
+function parsePort(text: string, flag: string, example: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 65535) throw new MetricsAddressError(`${flag} must be a port number (0-65535, 0 picks a free one), got "${text}"; e.g. ${example}`);
+  return Number(text);
+}
+
+/**
+ * `--metrics-bind-address` as kubebuilder means it: `HOST:PORT`, an empty host for every interface
+ * (`:8080`), an IPv6 host in brackets (`[::1]:8080`), `0` for no server at all (undefined).
+ */
+export function parseMetricsBindAddress(address: string): MetricsListen | undefined {
+  const flag = '--metrics-bind-address';
+  if (address === '0') return undefined;
+  const i = address.lastIndexOf(':');
+  if (i < 0) throw new MetricsAddressError(`${flag} takes HOST:PORT (":8080" for every interface, "127.0.0.1:8080" for one) or 0 for none, got "${address}"`);
+  let host = address.slice(0, i);
+  const port = parsePort(address.slice(i + 1), flag, `${flag} ${host}:8080`);
+  if (host.startsWith('[') && host.endsWith(']')) {
+    host = host.slice(1, -1);
+    if (!isIPv6(host)) throw new MetricsAddressError(`${flag}: "[${host}]" is not an IPv6 address`);
+  } else if (host.includes(':')) {
+    throw new MetricsAddressError(`${flag}: put an IPv6 address in brackets, e.g. [${host}]:${port}`);
+  } else if (/\s|\/|\[|\]/.test(host)) {
+    throw new MetricsAddressError(`${flag}: "${host}" is not a host name or address`);
+  }
+  return host === '' ? { port } : { host, port };
+}
+
+/**
+ * The address from `--metrics-bind-address` and its shorthand `--metrics-port`: the port alone
+ * listens on every interface; both together must name the same port (the bind address then gives
+ * the host); neither is DEFAULT_METRICS_BIND_ADDRESS. Undefined: no server.
+ */
+export function metricsListen(opts: { bindAddress?: string | undefined; port?: string | undefined }): MetricsListen | undefined {
+  if (opts.bindAddress === undefined) {
+    if (opts.port === undefined) return parseMetricsBindAddress(DEFAULT_METRICS_BIND_ADDRESS);
+    return { port: parsePort(opts.port, '--metrics-port', '--metrics-port 8080') };
+  }
+  const listen = parseMetricsBindAddress(opts.bindAddress);
+  if (opts.port === undefined) return listen;
+  const port = parsePort(opts.port, '--metrics-port', '--metrics-port 8080');
+  if (!listen) throw new MetricsAddressError(`--metrics-port ${opts.port} contradicts --metrics-bind-address 0 (no metrics server); drop one of them`);
+  if (listen.port !== port) {
+    throw new MetricsAddressError(
+      `--metrics-port ${opts.port} contradicts --metrics-bind-address ${opts.bindAddress} (port ${listen.port}); give the port once, e.g. --metrics-bind-address ${formatListen({ ...listen, port })}`,
+    );
+  }
+  return listen;
+}
+
+/** `:8080`, `127.0.0.1:8080`, `[::1]:8080`: the bind-address spelling. */
+export function formatListen(l: MetricsListen): string {
+  return `${l.host === undefined ? '' : isIPv6(l.host) ? `[${l.host}]` : l.host}:${l.port}`;
+}
+
+/** A URL of this machine that reaches the server (loopback for a wildcard bind). */
+export function localUrl(l: MetricsListen, path: string): string {
+  const host = l.host === undefined || l.host === '0.0.0.0' ? '127.0.0.1' : l.host === '::' ? '[::1]' : isIPv6(l.host) ? `[${l.host}]` : l.host;
+  return `http://${host}:${l.port}${path}`;
+}
+
+/** The server could not listen where it was told (address in use, not on this machine, …). */
+export class HealthServerListenError extends LongyunError {
+  override name = 'HealthServerListenError';
+  constructor(
+    readonly listen: MetricsListen,
+    readonly code: string | undefined,
+    cause: string,
+  ) {
+    super(`cannot listen on ${formatListen(listen)} for /metrics, /healthz and /readyz: ${cause}`);
+  }
+}
+
 export interface HealthServerOptions {
   port: number;
+  /** Undefined: every interface. */
   host?: string;
   metrics: OperatorMetrics;
   /** Ready: a standby replica is ready; a leader once its caches synced. */
@@ -102,8 +190,12 @@ export function startHealthServer(opts: HealthServerOptions): Promise<Server> {
       res.writeHead(404).end();
     }
   });
+  const listen: MetricsListen = opts.host === undefined ? { port: opts.port } : { host: opts.host, port: opts.port };
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve(server));
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new HealthServerListenError(listen, e.code, e.message)));
+    const listening = () => resolve(server);
+    // No host: Node listens on :: (IPv4 too) or, without IPv6, on 0.0.0.0.
+    if (opts.host === undefined) server.listen(opts.port, listening);
+    else server.listen(opts.port, opts.host, listening);
   });
 }

@@ -8,38 +8,63 @@ import { managementConfig, type ClusterOptions } from './cluster-client.js';
 export interface OperatorRunOptions extends ClusterOptions {
   estate: string;
   inCluster?: boolean;
-  namespace: string;
-  metricsPort: string;
+  /** Default: the pod's namespace with --in-cluster, else longyun-system. */
+  namespace?: string;
+  metricsBindAddress?: string;
+  metricsPort?: string;
   leaseDuration: string;
   identity?: string;
 }
 
 export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
+  const { metricsListen, formatListen, localUrl, HealthServerListenError } = await import('../../operator/metrics.js');
+  const { OPERATOR_NAMESPACE } = await import('../../operator/manager.js');
+  // Flags and the pod's environment first: they fail fast, before the estate loads.
+  const listen = metricsListen({ bindAddress: opts.metricsBindAddress, port: opts.metricsPort });
+  let kubeConfig: k8s.KubeConfig;
+  let namespace = opts.namespace ?? OPERATOR_NAMESPACE;
+  let namespaceFrom = opts.namespace !== undefined ? '--namespace' : 'the default';
+  if (opts.inCluster) {
+    if (opts.kubeconfig !== undefined || opts.context !== undefined) throw new UsageError(`--in-cluster uses the pod's ServiceAccount; drop --${opts.kubeconfig !== undefined ? 'kubeconfig' : 'context'}, or drop --in-cluster to use a kubeconfig`);
+    const { inClusterConfig, inClusterKubeConfig } = await import('../../operator/in-cluster.js');
+    const config = inClusterConfig(process.env);
+    kubeConfig = inClusterKubeConfig(config);
+    if (opts.namespace === undefined && config.namespace !== undefined) {
+      namespace = config.namespace;
+      namespaceFrom = `${config.dir}/namespace`;
+    } else if (config.namespace !== undefined && config.namespace !== namespace) {
+      process.stderr.write(`warning: --namespace ${namespace} is not the pod's namespace ${config.namespace} (${config.dir}/namespace): the lease and the kubeconfig Secrets are looked for in ${namespace}\n`);
+    }
+  } else {
+    kubeConfig = managementConfig(opts);
+  }
   const { desiredStateOf } = await import('../../stacks/desired-state-of.js');
   const { Operator } = await import('../../operator/manager.js');
   // The estate and its complete ledger: what tenants' objects are built from.
   const { estate, plan } = desiredStateOf(opts.estate);
-  let kubeConfig: k8s.KubeConfig;
-  if (opts.inCluster) {
-    kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromCluster();
-  } else {
-    kubeConfig = managementConfig(opts);
-  }
-  const port = Number(opts.metricsPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LongyunError(`--metrics-port must be a port number, got "${opts.metricsPort}"`);
   const op = new Operator({
     kubeConfig,
     estate,
     plan,
-    namespace: opts.namespace,
-    metricsPort: port,
+    namespace,
+    ...(listen ? { metricsPort: listen.port, ...(listen.host !== undefined ? { metricsHost: listen.host } : {}) } : {}),
     leaseDurationSeconds: Number(opts.leaseDuration),
     ...(opts.identity ? { identity: opts.identity } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  await op.start();
-  process.stderr.write(`longyun operator ${op.identity}: metrics on http://127.0.0.1:${op.metricsPort}/metrics, estate ${estate.name}\n`);
+  try {
+    await op.start();
+  } catch (e) {
+    if (e instanceof HealthServerListenError) {
+      const flag = opts.metricsBindAddress !== undefined ? `--metrics-bind-address ${opts.metricsBindAddress}` : opts.metricsPort !== undefined ? `--metrics-port ${opts.metricsPort}` : `the default --metrics-bind-address ${formatListen(e.listen)}`;
+      throw new LongyunError(`${e.message} (${flag}); pick another with --metrics-bind-address HOST:PORT, or 0 to serve none`);
+    }
+    throw e;
+  }
+  // Bound: the port is known even when 0 asked for a free one.
+  const bound = listen && { ...listen, port: op.metricsPort! };
+  const serving = bound ? `metrics on ${localUrl(bound, '/metrics')} (bound to ${formatListen(bound)}${bound.host === undefined ? ', all interfaces' : ''})` : 'no metrics server (--metrics-bind-address 0)';
+  process.stderr.write(`longyun operator ${op.identity}: ${serving}, estate ${estate.name}, namespace ${namespace} (${namespaceFrom})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`${signal}: shutting down (finishing reconciles in flight, releasing the lease)\n`);
