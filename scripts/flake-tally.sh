@@ -64,7 +64,7 @@ for i in $(seq 1 "$runs"); do
   } >"$log" 2>&1 || status=$?
   seconds=$(( $(date +%s) - start ))
   stop_burner
-  summary=$(grep -E '^ *Tests +[0-9]' "$log" | tail -1 | sed -E 's/\x1b\[[0-9;]*m//g; s/^ *Tests +//' || true)
+  summary=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *Tests +[0-9]' | tail -1 | sed -E 's/^ *Tests +//' || true)
   failing=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ *(FAIL|×) ' | sort -u | head -5 | tr '\n' ';' || true)
   if [ "$status" = 0 ]; then passed=$((passed + 1)); verdict=passed; else failed=$((failed + 1)); verdict=failed; fi
   echo "run $i of $runs ($([ "$load" = 1 ] && echo 'one core busy' || echo 'idle')): $verdict in ${seconds}s — ${summary:-no test summary} ${failing:+— $failing}" >&2
