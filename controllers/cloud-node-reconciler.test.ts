@@ -12,9 +12,9 @@ const idle = { resources: { cpu: 0, memory: 0, storage: 0 }, tenants: 0 };
 const probe = (p: Partial<MemberProbe>): MemberProbe => ({ systemReady: false, cachesSynced: false, ...p });
 
 describe('reconcileCloudNode', () => {
-  it('onboards a reachable member: creates longyun-system and its RBAC, then is Ready', () => {
+  it('onboards a reachable member: creates longyun-system (and no RBAC for an agent that does not exist), then is Ready', () => {
     const first = reconcileCloudNode(node, probe({ version: v120 }), idle, now);
-    expect(first.apply.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${SYSTEM_NAMESPACE}`, 'ServiceAccount/longyun-agent', 'Role/longyun-agent', 'RoleBinding/longyun-agent']);
+    expect(first.apply.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${SYSTEM_NAMESPACE}`]);
     expect(findCondition(first.status.conditions, CloudNodeConditions.Reachable)).toMatchObject({ status: 'True', observedGeneration: 3 });
     expect(findCondition(first.status.conditions, CloudNodeConditions.Onboarded)?.status).toBe('False');
     expect(first.event?.reason).toBe(Reasons.Connected);
@@ -51,6 +51,19 @@ describe('reconcileCloudNode', () => {
     expect(old.apply).toEqual([]);
     const noSecret = reconcileCloudNode(node, probe({ kubeconfigError: 'secret longyun-system/tianshui not found' }), idle, now);
     expect(findCondition(noSecret.status.conditions, CloudNodeConditions.Reachable)?.reason).toBe(Reasons.KubeconfigMissing);
+  });
+
+  it('a member that refuses the kubeconfig\'s identity: reachable, not onboarded, and says which ClusterRole to bind', () => {
+    const d = reconcileCloudNode(node, probe({ version: v120, forbidden: 'GET /api/v1/namespaces/longyun-system: HTTP 403 Forbidden' }), idle, now);
+    expect(d.apply).toEqual([]);
+    expect(findCondition(d.status.conditions, CloudNodeConditions.Reachable)?.status).toBe('True');
+    const onboarded = findCondition(d.status.conditions, CloudNodeConditions.Onboarded)!;
+    expect(onboarded).toMatchObject({ status: 'False', reason: Reasons.MemberForbidden });
+    expect(onboarded.message).toMatch(/HTTP 403 Forbidden; bind the longyun-member ClusterRole .*longyun node member-rbac/);
+    expect(findCondition(d.status.conditions, CloudNodeConditions.Ready)).toMatchObject({ status: 'False', reason: Reasons.MemberForbidden });
+    expect(d.event).toMatchObject({ eventType: 'Warning', reason: Reasons.MemberForbidden });
+    // Once per refusal, not every heartbeat.
+    expect(reconcileCloudNode({ ...node, status: d.status }, probe({ version: v120, forbidden: 'HTTP 403' }), idle, now).event).toBeUndefined();
   });
 
   it('holds its finalizer, added whether or not the member answers', () => {

@@ -1,6 +1,7 @@
 // The CloudNode controller's decisions: onboarding a member cluster (reach it with its
-// kubeconfig, check its version, create longyun-system and its RBAC there) and its status
-// (Reachable, Onboarded, Ready, capacity, heartbeat). Pure: the runtime probes and applies.
+// kubeconfig, check its version, create longyun-system there) and its status (Reachable,
+// Onboarded, Ready, capacity, heartbeat). Pure: the runtime probes and applies. What longyun may do
+// on a member is the longyun-member ClusterRole (operator/member-rbac.ts).
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { CloudNodeSpec } from '../topology/schema.js';
 import { CloudNodeConditions, Reasons, setCondition, type Condition } from './conditions.js';
@@ -8,6 +9,8 @@ import { capacityResources, type Resources } from './placement.js';
 import type { ObjectRef } from './tenant-reconciler.js';
 
 export const SYSTEM_NAMESPACE = 'longyun-system';
+/** The ClusterRole on a member that holds what longyun may do there (operator/member-rbac.ts). */
+export const MEMBER_ROLE = 'longyun-member';
 /** The oldest Kubernetes minor version longyun supports on a member. */
 export const MIN_MINOR = 20;
 export const HEARTBEAT_MS = 15_000;
@@ -41,7 +44,12 @@ export interface MemberProbe {
   /** The member's version (`v1.20.2`), or the error reaching it. */
   version?: { major: string; minor: string; gitVersion: string };
   error?: string;
-  /** True once longyun-system and its RBAC exist on the member. */
+  /**
+   * The member answered but refused the operator (HTTP 403): the kubeconfig's identity lacks the
+   * longyun-member ClusterRole. The refusal, if so.
+   */
+  forbidden?: string;
+  /** True once longyun-system exists on the member. */
   systemReady: boolean;
   /** True once the member's object caches have synced. */
   cachesSynced: boolean;
@@ -63,26 +71,14 @@ export interface CloudNodeDecision {
   addFinalizer?: boolean;
 }
 
-/** What onboarding creates on a member: the system namespace and the agent's RBAC there. */
+/**
+ * What onboarding creates on a member: the system namespace, marking the member as longyun's.
+ * Nothing runs there (longyun has no agent on members); the operator works from the management
+ * cluster with the member identity the kubeconfig names.
+ */
 export function systemObjects(node: string): K8sObject[] {
   const labels = { 'app.kubernetes.io/managed-by': 'longyun', 'longyun.io/node': node };
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'longyun-agent', namespace: SYSTEM_NAMESPACE, labels } },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'longyun-agent', namespace: SYSTEM_NAMESPACE, labels },
-      rules: [{ apiGroups: [''], resources: ['configmaps', 'events'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'longyun-agent', namespace: SYSTEM_NAMESPACE, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'longyun-agent' },
-      subjects: [{ kind: 'ServiceAccount', name: 'longyun-agent', namespace: SYSTEM_NAMESPACE }],
-    },
-  ];
+  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } }];
 }
 
 const quantity = (r: Resources) => ({ cpu: String(r.cpu), memory: `${Math.round(r.memory / 2 ** 30)}Gi`, storage: `${Math.round(r.storage / 2 ** 30)}Gi` });
@@ -127,11 +123,19 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     set(CloudNodeConditions.Ready, 'False', Reasons.VersionUnsupported, message);
     return { status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() }, apply, requeueAfterMs: 60_000, event: { eventType: 'Warning', reason: Reasons.VersionUnsupported, message }, ...adopt };
   }
+  if (probe.forbidden !== undefined) {
+    const message = `${probe.forbidden}; bind the ${MEMBER_ROLE} ClusterRole to the kubeconfig's identity on the member: longyun node member-rbac --user NAME | kubectl apply -f -`;
+    set(CloudNodeConditions.Onboarded, 'False', Reasons.MemberForbidden, message);
+    set(CloudNodeConditions.Ready, 'False', Reasons.MemberForbidden, message);
+    const was = node.status?.conditions?.find((c) => c.type === CloudNodeConditions.Onboarded)?.reason;
+    if (was !== Reasons.MemberForbidden) event = { eventType: 'Warning', reason: Reasons.MemberForbidden, message };
+    return { status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() }, apply, requeueAfterMs: 5_000, ...(event ? { event } : {}), ...adopt };
+  }
   if (!probe.systemReady) {
     apply.push(...systemObjects(node.metadata.name));
-    set(CloudNodeConditions.Onboarded, 'False', Reasons.Onboarding, `creating ${SYSTEM_NAMESPACE} and its RBAC`);
+    set(CloudNodeConditions.Onboarded, 'False', Reasons.Onboarding, `creating ${SYSTEM_NAMESPACE}`);
   } else {
-    set(CloudNodeConditions.Onboarded, 'True', Reasons.SystemNamespaceReady, `${SYSTEM_NAMESPACE} and its RBAC exist`);
+    set(CloudNodeConditions.Onboarded, 'True', Reasons.SystemNamespaceReady, `${SYSTEM_NAMESPACE} exists`);
   }
   const ready = probe.systemReady && probe.cachesSynced;
   set(CloudNodeConditions.Ready, ready ? 'True' : 'False', ready ? Reasons.NodeReady : Reasons.NotReady, ready ? 'onboarded and watched' : 'onboarding');
@@ -166,9 +170,9 @@ export interface CloudNodeDeletionDecision {
 /**
  * Offboarding a deleted CloudNode. While tenants are placed on it the finalizer holds, and the node
  * keeps serving them (its Ready condition is left alone); `Offboarded=False` says which tenants
- * remain. Once none do, longyun-system (and with it the agent's RBAC) is removed from the member and
- * the finalizer released. A member that does not answer is not waited for, since a decommissioned
- * cluster may never answer again: the node goes, and a warning says what was left on the member.
+ * remain. Once none do, longyun-system is removed from the member and the finalizer released. A
+ * member that does not answer is not waited for, since a decommissioned cluster may never answer
+ * again: the node goes, and a warning says what was left on the member.
  */
 export function reconcileCloudNodeDeletion(node: CloudNodeResource, observed: CloudNodeDeletionObserved, now: Date): CloudNodeDeletionDecision {
   const gen = node.metadata.generation === undefined ? {} : { observedGeneration: node.metadata.generation };

@@ -33,6 +33,7 @@ export const Reasons = {
   KubeconfigMissing: 'KubeconfigMissing',
   Unreachable: 'Unreachable',
   VersionUnsupported: 'VersionUnsupported',
+  MemberForbidden: 'MemberForbidden',
   SystemNamespaceReady: 'SystemNamespaceReady',
   Onboarding: 'Onboarding',
   NodeReady: 'NodeReady',

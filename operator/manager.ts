@@ -16,7 +16,7 @@ import { dropManagedFields, Informer } from './informer.js';
 import { LeaderElector } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
-import { RestClient } from './rest.js';
+import { KubeApiError, RestClient } from './rest.js';
 import { WorkQueue } from './work-queue.js';
 
 export const OPERATOR_NAMESPACE = 'longyun-system';
@@ -267,16 +267,16 @@ export class Operator {
       if (!node) return this.dropMember(name);
       if (node.metadata.deletionTimestamp) return this.offboardNode(node);
       const { member, error, secretOwned } = await this.memberFor(node);
-      const { version, reachError, systemReady } = await this.probe(name, member);
+      const { version, reachError, forbidden, systemReady } = await this.probe(name, member);
       const decision = reconcileCloudNode(
         node,
-        { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), systemReady, cachesSynced: member?.synced ?? false },
+        { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), ...(forbidden !== undefined ? { forbidden } : {}), systemReady, cachesSynced: member?.synced ?? false },
         this.allocatedOn(name),
         new Date(),
       );
       if (member && version) {
         for (const o of decision.apply) await member.apply(o);
-        member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
+        if (forbidden === undefined) member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
       }
       if (decision.addFinalizer) await this.patchMeta('cloudnodes', name, { finalizers: [...(node.metadata.finalizers ?? []), NODE_FINALIZER] });
       if (decision.adoptSecret) await this.adoptSecret(node);
@@ -293,26 +293,31 @@ export class Operator {
         this.announced.add(name);
         for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
       }
-      if (member && !member.synced) return { requeueAfterMs: 250 };
+      if (member && !member.synced && forbidden === undefined) return { requeueAfterMs: 250 };
       return { requeueAfterMs: decision.requeueAfterMs };
     });
   }
 
-  /** Whether the member answers (its version), and whether longyun-system is there; sets its up metric. */
-  private async probe(name: string, member: MemberCluster | undefined): Promise<{ version?: { major: string; minor: string; gitVersion: string }; reachError?: string; systemReady: boolean }> {
+  /**
+   * Whether the member answers (its version), whether it lets the kubeconfig's identity in (a 403
+   * is `forbidden`), and whether longyun-system is there; sets its up metric.
+   */
+  private async probe(name: string, member: MemberCluster | undefined): Promise<{ version?: { major: string; minor: string; gitVersion: string }; reachError?: string; forbidden?: string; systemReady: boolean }> {
     let version: { major: string; minor: string; gitVersion: string } | undefined;
     let reachError: string | undefined;
+    let forbidden: string | undefined;
     let systemReady = false;
     if (member) {
       try {
         version = await member.version();
         systemReady = await member.exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } });
       } catch (e) {
-        reachError = (e as Error).message ?? String(e);
+        if (e instanceof KubeApiError && e.code === 403) forbidden = e.message;
+        else reachError = (e as Error).message ?? String(e);
       }
     }
     this.metrics.memberUp.set({ cluster: name }, version ? 1 : 0);
-    return { ...(version ? { version } : {}), ...(reachError !== undefined ? { reachError } : {}), systemReady };
+    return { ...(version ? { version } : {}), ...(reachError !== undefined ? { reachError } : {}), ...(forbidden !== undefined ? { forbidden } : {}), systemReady };
   }
 
   /** A deleted CloudNode: wait for its tenants to go, undo onboarding on the member, release the finalizer. */

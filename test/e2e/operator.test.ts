@@ -1,5 +1,6 @@
 // The operator against real kube-apiservers (`longyun dev up`): onboarding, a tenant from request
-// to Ready and back, drift correction, a policy-rejected tenant, and leader failover.
+// to Ready and back, drift correction, a policy-rejected tenant, DR backups, and leader failover. Each member is reached as an identity holding only the
+// longyun-member ClusterRole, as municipal ops hand it over: every flow here shows it is enough.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudNodeConditions, findCondition, Reasons, TenantConditions, type Condition } from '../../controllers/conditions.js';
@@ -8,8 +9,8 @@ import { Operator } from '../../operator/manager.js';
 import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
-import { restartApiserver } from '../../operator/dev-cluster/index.js';
-import { editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
+import { restartApiserver, RESTRICTED_USER } from '../../operator/dev-cluster/index.js';
+import { canI, editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
 const plan = openAddressPlan(estate);
@@ -23,6 +24,7 @@ let env: Env;
 let custom: k8s.CustomObjectsApi;
 const operators: Operator[] = [];
 const logs: string[] = [];
+let logsAtMemberRestart: number | undefined;
 
 function newOperator(identity: string): Operator {
   const op = new Operator({ kubeConfig: env.management, estate, plan, identity, leaseDurationSeconds: 4, metricsPort: 0, log: (l) => logs.push(l) });
@@ -38,7 +40,7 @@ async function createTenant(name: string, spec: Record<string, unknown>): Promis
 }
 
 beforeAll(async () => {
-  env = await startEnv(NODES);
+  env = await startEnv(NODES, { memberIdentity: 'longyun-member' });
   custom = env.management.makeApiClient(k8s.CustomObjectsApi);
   await newOperator('op-a').start();
 }, 180_000);
@@ -58,9 +60,43 @@ describe('operator on real API servers', () => {
       expect(findCondition(node.status?.conditions, CloudNodeConditions.Reachable)?.reason).toBe(Reasons.Connected);
       expect((node.status as { serverVersion?: string }).serverVersion).toMatch(/^v1\.20/);
     }
-    const ns = await env.members[0]!.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'longyun-system' });
+    const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
+    const ns = await core.readNamespace({ name: 'longyun-system' });
     expect(ns.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('longyun');
+    // No RBAC for an agent that does not exist.
+    expect((await core.listNamespacedServiceAccount({ namespace: 'longyun-system' })).items.map((a) => a.metadata?.name)).not.toContain('longyun-agent');
+    const rbac = env.members[0]!.makeApiClient(k8s.RbacAuthorizationV1Api);
+    expect((await rbac.listNamespacedRole({ namespace: 'longyun-system' })).items).toEqual([]);
+    expect((await rbac.listNamespacedRoleBinding({ namespace: 'longyun-system' })).items).toEqual([]);
   }, 90_000);
+
+  it('reaches each member as an identity that may do what longyun-member lists, and nothing broader', async () => {
+    const member = env.members[0]!;
+    const can = (a: Parameters<typeof canI>[2]) => canI(member, RESTRICTED_USER, a);
+    // What it needs (so the reviews below are not refused for another reason).
+    expect(await can({ verb: 'patch', resource: 'resourcequotas', namespace: 'any-tenant' })).toBe(true);
+    expect(await can({ verb: 'delete', resource: 'namespaces', name: 'any-tenant' })).toBe(true);
+    expect(await can({ verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: 'any-tenant', name: 'longyun-tenant-operator' })).toBe(true);
+    expect(await can({ verb: 'get', path: '/version' })).toBe(true);
+    // Nothing broader.
+    const denied: Array<Parameters<typeof canI>[2]> = [
+      { verb: 'get', resource: 'secrets', namespace: 'kube-system' },
+      { verb: 'list', resource: 'secrets' },
+      { verb: 'get', resource: 'configmaps', namespace: 'kube-system' },
+      { verb: 'create', resource: 'pods', namespace: 'any-tenant' },
+      { verb: 'create', resource: 'serviceaccounts', namespace: 'longyun-system' },
+      { verb: 'update', resource: 'namespaces', name: 'kube-system' },
+      { verb: 'delete', resource: 'nodes', name: 'any' },
+      { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+      { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' },
+      { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' },
+      { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: 'kube-system', name: 'admin' },
+      { verb: 'impersonate', resource: 'users', name: 'longyun-admin' },
+      { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
+      { verb: 'deletecollection', resource: 'namespaces' },
+    ];
+    for (const a of denied) expect(await can(a), JSON.stringify(a)).toBe(false);
+  }, 60_000);
 
   it('takes a tenant from request to Ready on its city\'s node, with the objects synth writes', async () => {
     await createTenant('tianshui-permits', { department: 'tianshui-big-data', quota: { cpu: '16', memory: '64Gi', storage: '1Ti' }, mlps: 2, planes: ['plane-1', 'plane-2'] });
@@ -143,6 +179,7 @@ describe('operator on real API servers', () => {
     await createTenant('tianshui-after-restart', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
     await waitFor('tenant Ready after the management API server restarted', async () => (await getCR('tenants', 'tianshui-after-restart')).status?.phase === 'Ready', 60_000);
     expect((await getCR('tenants', 'tianshui-after-restart')).status?.node).toBe('tianshui-cloud');
+    logsAtMemberRestart = logs.length;
     await restartApiserver('member-1', { stateDir: env.stateDir });
     const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
     await waitFor('member-1 answering', async () => (await core.readNamespace({ name: 'tianshui-after-restart' })).metadata?.name);
@@ -184,4 +221,12 @@ describe('operator on real API servers', () => {
     await createTenant('tianshui-after-failover', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
     await waitFor('tenant Ready after failover', async () => (await getCR('tenants', 'tianshui-after-failover')).status?.phase === 'Ready', 60_000);
   }, 180_000);
+
+  it('was never refused anything on a member: longyun-member is enough for every flow above', () => {
+    expect(logsAtMemberRestart).toBeDefined();
+    expect(logs.slice(0, logsAtMemberRestart).join('\n')).not.toMatch(/forbidden|HTTP 403/i);
+    // A restarted API server refuses everyone but system:masters until its RBAC caches fill, so
+    // member-1's watches may be refused for a moment after its restart; no write ever was.
+    expect(logs.join('\n')).not.toMatch(/reconcile failed: .*(forbidden|HTTP 403)/i);
+  });
 });
