@@ -18,6 +18,8 @@ export const CloudNodeConditions = {
   Ready: 'Ready',
   /** Only on a node being deleted: False while tenants remain on it. */
   Offboarded: 'Offboarded',
+  /** The Velero BackupStorageLocations its tenants' Schedules name exist on the member. */
+  BackupLocations: 'BackupLocations',
 } as const;
 
 export const TenantConditions = {
@@ -41,6 +43,10 @@ export const Reasons = {
   TenantsRemain: 'TenantsRemain',
   Offboarded: 'Offboarded',
   OffboardedUnreachable: 'OffboardedUnreachable',
+  BackupLocationsReady: 'BackupLocationsReady',
+  BackupLocationInvalid: 'BackupLocationInvalid',
+  BackupLocationNotManaged: 'BackupLocationNotManaged',
+  BackupLocationsUnreadable: 'BackupLocationsUnreadable',
   // Tenant
   PoliciesPassed: 'PoliciesPassed',
   PolicyViolation: 'PolicyViolation',

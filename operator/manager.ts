@@ -5,10 +5,11 @@ import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
-import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
+import { ownBackupLocation } from '../controllers/backup-locations.js';
+import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type BackupLocationsInput, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
 import { CloudNodeConditions, isTrue, Reasons, setCondition, TenantConditions } from '../controllers/conditions.js';
 import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
-import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
+import { reconcileTenant, refOf, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
 import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
 import { API_VERSION } from './crds.js';
@@ -155,8 +156,9 @@ export class Operator {
       onDelete: (t) => {
         const node = this.placedNode(t);
         this.placements.delete(t.metadata.name);
-        // A node being offboarded may have been waiting for this tenant to go.
-        if (node && this.nodeInformer?.cache.get(node)?.metadata.deletionTimestamp) this.nodeQueue?.add(node);
+        // A node being offboarded may have been waiting for this tenant to go; with its DR plan
+        // gone, the node may not need some backup storage locations any more.
+        if (node && (t.spec.dr || this.nodeInformer?.cache.get(node)?.metadata.deletionTimestamp)) this.nodeQueue?.add(node);
       },
       onError: (e) => this.log(`tenants watch: ${(e as Error).message ?? e}`),
     }, { transform: dropManagedFields });
@@ -268,14 +270,17 @@ export class Operator {
       if (node.metadata.deletionTimestamp) return this.offboardNode(node);
       const { member, error, secretOwned } = await this.memberFor(node);
       const { version, reachError, forbidden, systemReady } = await this.probe(name, member);
+      const backups = member && version && forbidden === undefined ? await this.backupLocationsInput(name, member) : undefined;
       const decision = reconcileCloudNode(
         node,
         { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), ...(forbidden !== undefined ? { forbidden } : {}), systemReady, cachesSynced: member?.synced ?? false },
         this.allocatedOn(name),
         new Date(),
+        backups,
       );
       if (member && version) {
         for (const o of decision.apply) await member.apply(o);
+        for (const r of decision.delete) await member.delete(r);
         if (forbidden === undefined) member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
       }
       if (decision.addFinalizer) await this.patchMeta('cloudnodes', name, { finalizers: [...(node.metadata.finalizers ?? []), NODE_FINALIZER] });
@@ -320,12 +325,30 @@ export class Operator {
     return { ...(version ? { version } : {}), ...(reachError !== undefined ? { reachError } : {}), ...(forbidden !== undefined ? { forbidden } : {}), systemReady };
   }
 
+  /**
+   * What the node's BackupStorageLocation decision needs: its tenants' DR centres and the locations
+   * on the member. Undefined until the tenant cache has synced (an empty cache would look like no
+   * tenant needs any).
+   */
+  private async backupLocationsInput(name: string, member: MemberCluster): Promise<BackupLocationsInput | undefined> {
+    if (!this.tenantInformer?.hasSynced) return undefined;
+    const tenants = (this.tenantInformer.list() ?? []).filter((t) => t.spec.dr && this.placedNode(t) === name).map((t) => ({ name: t.metadata.name, centres: t.spec.dr!.centres }));
+    try {
+      return { estate: this.opts.estate, tenants, onMember: await member.backupLocations() };
+    } catch (e) {
+      return { estate: this.opts.estate, tenants, onMember: undefined, readError: (e as Error).message ?? String(e) };
+    }
+  }
+
   /** A deleted CloudNode: wait for its tenants to go, undo onboarding on the member, release the finalizer. */
   private async offboardNode(node: CloudNodeObj): Promise<{ requeueAfterMs?: number } | void> {
     const name = node.metadata.name;
     const { member } = await this.memberFor(node);
     const { version, systemReady } = await this.probe(name, member);
-    const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable: version !== undefined, systemPresent: systemReady }, new Date());
+    // No BackupStorageLocation kind on the member (404): Velero is gone, and so are they.
+    const locations = member && version ? await member.backupLocations().catch((e) => (e instanceof KubeApiError && e.code === 404 ? new Map() : Promise.reject(e))) : new Map();
+    const backupLocations = [...locations.values()].filter((o) => ownBackupLocation(o, name)).map(refOf);
+    const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable: version !== undefined, systemPresent: systemReady, backupLocations }, new Date());
     if (decision.event) await this.event(node, decision.event);
     if (!decision.removeFinalizer) {
       if (!isDeepStrictEqual(decision.status, node.status ?? {})) await this.patchStatus('cloudnodes', name, decision.status);
@@ -389,6 +412,8 @@ export class Operator {
             try {
               await m.apply(a.object);
               applied++;
+              // The node applies the backup storage locations its tenants' Schedules name.
+              if (a.object.kind === 'Schedule') this.nodeQueue?.add(a.node);
             } catch (e) {
               // Say why in the Tenant's status, then retry with backoff.
               const message = `applying ${a.object.kind} ${a.object.metadata.namespace ?? ''}/${a.object.metadata.name} on ${a.node}: ${(e as Error).message}`;

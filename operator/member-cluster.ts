@@ -4,9 +4,10 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ObjectRef } from '../controllers/tenant-reconciler.js';
 import { refKey } from '../controllers/tenant-reconciler.js';
+import { VELERO_NAMESPACE } from '../stacks/graph/tenant-objects.js';
 import { LABELS, type K8sObject } from '../stacks/graph/types.js';
 import { dropManagedFields, Informer, type ResourceType } from './informer.js';
-import { RestClient } from './rest.js';
+import { resourcePath, RestClient } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
 /** How long the reachability probe waits for a member's answer. */
@@ -72,6 +73,16 @@ export class MemberCluster {
 
   async exists(object: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
     return (await this.rest.get(object)) !== undefined;
+  }
+
+  /**
+   * Velero's BackupStorageLocations, by name: all of them, longyun's or not (there are few; the
+   * node's heartbeat reads them, and a location longyun did not make must be seen to be left alone).
+   */
+  async backupLocations(): Promise<Map<string, K8sObject>> {
+    const path = resourcePath({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { namespace: VELERO_NAMESPACE } });
+    const list = await this.rest.list<K8sObject>(path);
+    return new Map(list.items.map((o) => [o.metadata.name, { ...o, apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation' }]));
   }
 
   /** Starts the informers; `onTenantChange` gets the tenant of every object that changes. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemObjects } from '../controllers/cloud-node-reconciler.js';
+import { reconcileBackupLocations } from '../controllers/backup-locations.js';
 import { desiredObjects } from '../controllers/tenant-reconciler.js';
 import { OPS_ROLE } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
@@ -26,7 +27,7 @@ function allows(r: { group: string; resource: string; verb: string; name?: strin
   );
 }
 
-// Everything the operator writes on a member: onboarding, a tenant with every kind of object (planes, a DR plan).
+// Everything the operator writes on a member: onboarding, a tenant with every kind of object (planes, a DR plan), the node's backup storage locations.
 const tenant = desiredObjects({ estate, plan, now: new Date() }, 'tianshui-case-files', {
   department: 'tianshui-big-data',
   quota: { cpu: '4', memory: '8Gi', storage: '100Gi' },
@@ -34,11 +35,12 @@ const tenant = desiredObjects({ estate, plan, now: new Date() }, 'tianshui-case-
   planes: ['plane-1', 'plane-2'],
   dr: { rpoMinutes: 30, rtoMinutes: 240, centres: ['same-city-dr', 'remote-dr'] },
 }, 'tianshui-cloud').map((d) => d.object);
-const written: K8sObject[] = [...systemObjects('tianshui-cloud'), ...tenant];
+const backups = reconcileBackupLocations(estate, 'tianshui-cloud', { tenants: [{ name: 'tianshui-case-files', centres: ['same-city-dr', 'remote-dr'] }], onMember: new Map() }).apply;
+const written: K8sObject[] = [...systemObjects('tianshui-cloud'), ...tenant, ...backups];
 
 describe('the longyun-member ClusterRole', () => {
   it('allows applying (create, patch) and deleting every kind the operator writes on a member', () => {
-    expect(new Set(written.map((o) => o.kind))).toEqual(new Set(TENANT_KINDS.map((k) => k.kind)));
+    expect(new Set(written.map((o) => o.kind))).toEqual(new Set([...TENANT_KINDS.map((k) => k.kind), 'BackupStorageLocation']));
     for (const o of written) {
       for (const verb of ['create', 'patch', 'delete']) expect(allows({ group: groupOf(o.apiVersion), resource: pluralOf(o.kind), verb, name: o.metadata.name }), `${verb} ${o.kind}`).toBe(true);
     }
@@ -46,8 +48,9 @@ describe('the longyun-member ClusterRole', () => {
     expect(rules).toContainEqual({ nonResourceURLs: ['/version'], verbs: ['get'] });
   });
 
-  it('allows watching every kind the member caches watch, in every namespace', () => {
+  it('allows watching every kind the member caches watch, in every namespace, and listing backup storage locations', () => {
     for (const k of TENANT_KINDS) for (const verb of ['list', 'watch']) expect(allows({ group: groupOf(k.apiVersion), resource: k.plural, verb }), `${verb} ${k.plural}`).toBe(true);
+    expect(allows({ group: 'velero.io', resource: 'backupstoragelocations', verb: 'list' })).toBe(true);
   });
 
   it('lets the tenant ops Role be written and bound without holding its rights: escalate and bind on that Role name only', () => {

@@ -2,7 +2,7 @@
 // bind it to the identity of the kubeconfig they hand over at onboarding (`longyun node
 // member-rbac`), and that identity needs nothing else. Every rule is something the operator does
 // there today (operator/member-cluster.ts, operator/manager.ts), with its reason; DR work extends it here.
-import { OPS_ROLE } from '../stacks/graph/tenant-objects.js';
+import { OPS_ROLE, VELERO_NAMESPACE } from '../stacks/graph/tenant-objects.js';
 import { MEMBER_ROLE, SYSTEM_NAMESPACE } from '../controllers/cloud-node-reconciler.js';
 import { LongyunError } from '../topology/errors.js';
 import { TENANT_KINDS } from './member-cluster.js';
@@ -56,6 +56,10 @@ export function memberRules(): MemberRule[] {
     {
       rule: { apiGroups: [RBAC], resources: ['roles'], resourceNames: [OPS_ROLE], verbs: ['escalate', 'bind'] },
       why: `each tenant's Role ${OPS_ROLE} grants its ops group rights longyun does not hold itself (pods, secrets, deployments...): writing that Role needs escalate, binding it bind, on that Role name only`,
+    },
+    {
+      rule: { apiGroups: ['velero.io'], resources: ['backupstoragelocations'], verbs: ['list', 'create', 'patch', 'delete'] },
+      why: `the node's Velero BackupStorageLocations in ${VELERO_NAMESPACE}, the ones its tenants' Schedules name: read, applied, deleted when no tenant needs them`,
     },
   ];
 }

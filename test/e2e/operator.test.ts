@@ -1,5 +1,6 @@
 // The operator against real kube-apiservers (`longyun dev up`): onboarding, a tenant from request
-// to Ready and back, drift correction, a policy-rejected tenant, DR backups, and leader failover. Each member is reached as an identity holding only the
+// to Ready and back, drift correction, a policy-rejected tenant, DR backups and their storage
+// locations, and leader failover. Each member is reached as an identity holding only the
 // longyun-member ClusterRole, as municipal ops hand it over: every flow here shows it is enough.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
 import { restartApiserver, RESTRICTED_USER } from '../../operator/dev-cluster/index.js';
+import { RestClient } from '../../operator/rest.js';
 import { canI, editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
@@ -31,6 +33,9 @@ function newOperator(identity: string): Operator {
   operators.push(op);
   return op;
 }
+
+type Bsl = { metadata: { name: string; labels?: Record<string, string> }; spec: { objectStorage: { bucket?: string; prefix?: string } } };
+const bsls = async (kc: k8s.KubeConfig) => ((await kc.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backupstoragelocations' })) as { items: Bsl[] }).items;
 
 const getCR = async (plural: string, name: string) =>
   (await custom.getClusterCustomObject({ group, version, plural, name })) as { status?: { conditions?: Condition[]; phase?: string; node?: string }; metadata: { finalizers?: string[] } };
@@ -77,6 +82,7 @@ describe('operator on real API servers', () => {
     expect(await can({ verb: 'patch', resource: 'resourcequotas', namespace: 'any-tenant' })).toBe(true);
     expect(await can({ verb: 'delete', resource: 'namespaces', name: 'any-tenant' })).toBe(true);
     expect(await can({ verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: 'any-tenant', name: 'longyun-tenant-operator' })).toBe(true);
+    expect(await can({ verb: 'create', group: 'velero.io', resource: 'backupstoragelocations', namespace: 'velero' })).toBe(true);
     expect(await can({ verb: 'get', path: '/version' })).toBe(true);
     // Nothing broader.
     const denied: Array<Parameters<typeof canI>[2]> = [
@@ -154,7 +160,49 @@ describe('operator on real API servers', () => {
       expect(s.spec.template.includedNamespaces).toEqual(['tianshui-case-files']);
       expect(s.spec.schedule).toBe('*/30 * * * *');
     }
+    // The locations the Schedules name exist on the node, labelled as the node's (not a tenant's).
+    const named = schedules.items.map((s) => s.spec.template.storageLocation).sort();
+    expect(named).toEqual(['dc-lanzhou-new-area-dr', 'dc-qingyang-dr']);
+    const locations = await waitFor('the backup storage locations on tianshui-cloud', async () => {
+      const l = await bsls(env.members[0]!);
+      return named.every((n) => l.some((b) => b.metadata.name === n)) ? l : undefined;
+    });
+    for (const b of locations.filter((x) => named.includes(x.metadata.name))) {
+      expect(b.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'longyun', 'longyun.io/node': 'tianshui-cloud' });
+      expect(b.metadata.labels?.['longyun.io/tenant']).toBeUndefined();
+      expect(b.spec.objectStorage.prefix).toBe('tianshui-cloud');
+    }
+    await waitFor('BackupLocations=True on tianshui-cloud', async () => findCondition((await getCR('cloudnodes', 'tianshui-cloud')).status?.conditions, CloudNodeConditions.BackupLocations)?.status === 'True');
+    // Nothing on the node without DR tenants.
+    expect(await bsls(env.members[1]!)).toEqual([]);
   }, 90_000);
+
+  it('keeps a backup storage location while any tenant on the node needs it, removes it after the last one, and never touches one it did not make', async () => {
+    // Someone else's location in Velero's namespace (made with the member's admin credentials).
+    const admin = new RestClient(env.members[0]!);
+    await admin.apply({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'default', namespace: 'velero' }, spec: { provider: 'aws', objectStorage: { bucket: 'ops-own' } } }, 'someone-else');
+    await createTenant('tianshui-land-records', {
+      department: 'tianshui-big-data',
+      quota: { cpu: '2', memory: '4Gi', storage: '50Gi' },
+      mlps: 3,
+      planes: ['plane-1'],
+      dr: { rpoMinutes: 60, rtoMinutes: 240, centres: ['remote-dr'] },
+    });
+    await waitFor('tenant Ready', async () => (await getCR('tenants', 'tianshui-land-records')).status?.phase === 'Ready', 60_000);
+    const names = async () => (await bsls(env.members[0]!)).map((b) => b.metadata.name).sort();
+    // The first DR tenant goes: only the location it alone needed goes with it.
+    await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-case-files' });
+    await waitFor('dc-lanzhou-new-area-dr removed', async () => !(await names()).includes('dc-lanzhou-new-area-dr'), 60_000);
+    expect(await names()).toEqual(['dc-qingyang-dr', 'default']);
+    // The last one goes: so do the node's locations, and only those.
+    await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-land-records' });
+    await waitFor('dc-qingyang-dr removed', async () => !(await names()).includes('dc-qingyang-dr'), 60_000);
+    const left = await bsls(env.members[0]!);
+    expect(left.map((b) => b.metadata.name)).toEqual(['default']);
+    expect(left[0]!.spec.objectStorage).toEqual({ bucket: 'ops-own' });
+    await waitFor('BackupLocations says none needed', async () => findCondition((await getCR('cloudnodes', 'tianshui-cloud')).status?.conditions, CloudNodeConditions.BackupLocations)?.message.startsWith('none needed'));
+    admin.close();
+  }, 120_000);
 
   it('on deletion removes what it applied from the member before the Tenant goes', async () => {
     await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-permits' });
