@@ -270,7 +270,8 @@ export class Operator {
       if (node.metadata.deletionTimestamp) return this.offboardNode(node);
       const { member, error, secretOwned } = await this.memberFor(node);
       const { version, reachError, forbidden, systemReady } = await this.probe(name, member);
-      const backups = member && version && forbidden === undefined ? await this.backupLocationsInput(name, member) : undefined;
+      // Only from a member that answered the whole probe (one that hangs would hold up its heartbeat).
+      const backups = member && version && forbidden === undefined && reachError === undefined ? await this.backupLocationsInput(name, member) : undefined;
       const decision = reconcileCloudNode(
         node,
         { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), ...(forbidden !== undefined ? { forbidden } : {}), systemReady, cachesSynced: member?.synced ?? false },
