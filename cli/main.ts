@@ -194,8 +194,38 @@ waitOptions(
       .addOption(outputOption()),
   ),
 )
-  .addHelpText('after', '\nExamples:\n  $ longyun node onboard --member-kubeconfig tianshui.kubeconfig --unit tianshui --kind municipal --wait')
+  .addHelpText(
+    'after',
+    `
+The identity in the member kubeconfig needs the longyun-member ClusterRole on the member (and nothing
+more): apply what "longyun node member-rbac" prints there first. Without it the node stays
+Onboarded=False (MemberForbidden).
+
+Examples:
+  $ longyun node member-rbac --user longyun@tianshui | kubectl --context tianshui-admin apply -f -
+  $ longyun node onboard --member-kubeconfig tianshui.kubeconfig --unit tianshui --kind municipal --wait`,
+  )
   .action(action(async (opts) => (await import('./commands/tenants.js')).nodeOnboard(opts)));
+const repeat = (v: string, prev: string[]) => [...prev, v];
+node
+  .command('member-rbac')
+  .description('print the longyun-member ClusterRole (what longyun needs on a member, and nothing more) and its ClusterRoleBinding to the member kubeconfig\'s identity, to apply on the member')
+  .option('--user <name>', 'a user the member kubeconfig authenticates as (repeatable)', repeat, [] as string[])
+  .option('--group <name>', 'a group (repeatable)', repeat, [] as string[])
+  .option('--serviceaccount <namespace:name>', 'a service account whose token the kubeconfig holds (repeatable)', repeat, [] as string[])
+  .addOption(outputOption(['yaml', 'json']))
+  .addHelpText(
+    'after',
+    `
+Municipal ops run it before onboarding, with the member's admin credentials, for the identity of the
+kubeconfig they hand over; that identity needs no other rights on the member.
+
+Examples:
+  $ longyun node member-rbac --user longyun@tianshui | kubectl --context tianshui-admin apply -f -
+  $ longyun node member-rbac --serviceaccount kube-system:longyun -o json > longyun-member.json
+  $ kubectl auth can-i --list --as longyun@tianshui      # what it may do, once bound`,
+  )
+  .action(action(async (opts) => (await import('./commands/tenants.js')).nodeMemberRbac(opts)));
 clusterOptions(node.command('list').description('list the cloud nodes').addOption(outputOption()))
   .addHelpText('after', '\nExamples:\n  $ longyun node list -o json')
   .action(action(async (opts) => (await import('./commands/tenants.js')).nodeList(opts)));

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { GANSU_DIR } from '../topology/estate.test-helpers.js';
+import { loadEstate } from '../topology/load.js';
 import { CloudNodeConditions, findCondition, Reasons } from './conditions.js';
 import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type CloudNodeResource, type MemberProbe } from './cloud-node-reconciler.js';
 
@@ -10,11 +12,12 @@ const node: CloudNodeResource = {
 const v120 = { major: '1', minor: '20', gitVersion: 'v1.20.2' };
 const idle = { resources: { cpu: 0, memory: 0, storage: 0 }, tenants: 0 };
 const probe = (p: Partial<MemberProbe>): MemberProbe => ({ systemReady: false, cachesSynced: false, ...p });
+const estate = loadEstate(GANSU_DIR);
 
 describe('reconcileCloudNode', () => {
-  it('onboards a reachable member: creates longyun-system and its RBAC, then is Ready', () => {
+  it('onboards a reachable member: creates longyun-system (and no RBAC for an agent that does not exist), then is Ready', () => {
     const first = reconcileCloudNode(node, probe({ version: v120 }), idle, now);
-    expect(first.apply.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${SYSTEM_NAMESPACE}`, 'ServiceAccount/longyun-agent', 'Role/longyun-agent', 'RoleBinding/longyun-agent']);
+    expect(first.apply.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([`Namespace/${SYSTEM_NAMESPACE}`]);
     expect(findCondition(first.status.conditions, CloudNodeConditions.Reachable)).toMatchObject({ status: 'True', observedGeneration: 3 });
     expect(findCondition(first.status.conditions, CloudNodeConditions.Onboarded)?.status).toBe('False');
     expect(first.event?.reason).toBe(Reasons.Connected);
@@ -53,6 +56,36 @@ describe('reconcileCloudNode', () => {
     expect(findCondition(noSecret.status.conditions, CloudNodeConditions.Reachable)?.reason).toBe(Reasons.KubeconfigMissing);
   });
 
+  it('applies the BackupStorageLocations its tenants need and deletes its own unneeded ones, while the member answers', () => {
+    const tenants = [{ name: 'tianshui-case-files', centres: ['same-city-dr', 'remote-dr'] }];
+    const ready = probe({ version: v120, systemReady: true, cachesSynced: true });
+    const d = reconcileCloudNode(node, ready, idle, now, { estate, tenants, onMember: new Map() });
+    expect(d.apply.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['BackupStorageLocation/velero/dc-lanzhou-new-area-dr', 'BackupStorageLocation/velero/dc-qingyang-dr']);
+    expect(findCondition(d.status.conditions, CloudNodeConditions.BackupLocations)).toMatchObject({ status: 'True', reason: Reasons.BackupLocationsReady });
+    expect(findCondition(d.status.conditions, CloudNodeConditions.Ready)?.status).toBe('True');
+    const onMember = new Map(d.apply.map((o) => [o.metadata.name, o]));
+    const last = reconcileCloudNode({ ...node, status: d.status }, ready, idle, now, { estate, tenants: [], onMember });
+    expect(last.apply).toEqual([]);
+    expect(last.delete.map((r) => r.name).sort()).toEqual(['dc-lanzhou-new-area-dr', 'dc-qingyang-dr']);
+    // A member that does not answer: nothing decided, the condition left as it was.
+    const down = reconcileCloudNode({ ...node, status: d.status }, probe({ error: 'connection refused' }), idle, now, { estate, tenants: [], onMember: undefined });
+    expect(down.delete).toEqual([]);
+    expect(findCondition(down.status.conditions, CloudNodeConditions.BackupLocations)).toEqual(findCondition(d.status.conditions, CloudNodeConditions.BackupLocations));
+  });
+
+  it('a member that refuses the kubeconfig\'s identity: reachable, not onboarded, and says which ClusterRole to bind', () => {
+    const d = reconcileCloudNode(node, probe({ version: v120, forbidden: 'GET /api/v1/namespaces/longyun-system: HTTP 403 Forbidden' }), idle, now);
+    expect(d.apply).toEqual([]);
+    expect(findCondition(d.status.conditions, CloudNodeConditions.Reachable)?.status).toBe('True');
+    const onboarded = findCondition(d.status.conditions, CloudNodeConditions.Onboarded)!;
+    expect(onboarded).toMatchObject({ status: 'False', reason: Reasons.MemberForbidden });
+    expect(onboarded.message).toMatch(/HTTP 403 Forbidden; bind the longyun-member ClusterRole .*longyun node member-rbac/);
+    expect(findCondition(d.status.conditions, CloudNodeConditions.Ready)).toMatchObject({ status: 'False', reason: Reasons.MemberForbidden });
+    expect(d.event).toMatchObject({ eventType: 'Warning', reason: Reasons.MemberForbidden });
+    // Once per refusal, not every heartbeat.
+    expect(reconcileCloudNode({ ...node, status: d.status }, probe({ version: v120, forbidden: 'HTTP 403' }), idle, now).event).toBeUndefined();
+  });
+
   it('holds its finalizer, added whether or not the member answers', () => {
     expect(reconcileCloudNode(node, probe({ version: v120 }), idle, now).addFinalizer).toBe(true);
     expect(reconcileCloudNode(node, probe({ error: 'connection refused' }), idle, now).addFinalizer).toBe(true);
@@ -84,9 +117,15 @@ describe('reconcileCloudNodeDeletion (offboarding)', () => {
     expect(findCondition(again.status.conditions, CloudNodeConditions.Offboarded)?.message).toMatch(/^1 tenant is still on this node \(t-1\)/);
   });
 
-  it('with no tenants left, removes longyun-system from the member and releases the finalizer', () => {
+  it('with no tenants left, removes its BackupStorageLocations and longyun-system from the member and releases the finalizer', () => {
     const d = reconcileCloudNodeDeletion(deleting, { tenants: [], reachable: true, systemPresent: true }, now);
     expect(d.deleteFromMember).toEqual([{ apiVersion: 'v1', kind: 'Namespace', name: SYSTEM_NAMESPACE }]);
+    const bsl = { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', namespace: 'velero', name: 'dc-qingyang-dr' };
+    const withBackups = reconcileCloudNodeDeletion(deleting, { tenants: [], reachable: true, systemPresent: true, backupLocations: [bsl] }, now);
+    expect(withBackups.deleteFromMember).toEqual([bsl, { apiVersion: 'v1', kind: 'Namespace', name: SYSTEM_NAMESPACE }]);
+    expect(withBackups.event?.message).toBe('offboarded: longyun-system removed, and 1 BackupStorageLocation removed from the member');
+    // Tenants still there: their locations stay.
+    expect(reconcileCloudNodeDeletion(deleting, { tenants: ['t-1'], reachable: true, systemPresent: true, backupLocations: [bsl] }, now).deleteFromMember).toEqual([]);
     expect(d.removeFinalizer).toBe(true);
     expect(d.event).toMatchObject({ eventType: 'Normal', reason: Reasons.Offboarded });
     const gone = reconcileCloudNodeDeletion(deleting, { tenants: [], reachable: true, systemPresent: false }, now);

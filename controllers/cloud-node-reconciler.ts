@@ -1,13 +1,19 @@
 // The CloudNode controller's decisions: onboarding a member cluster (reach it with its
-// kubeconfig, check its version, create longyun-system and its RBAC there) and its status
-// (Reachable, Onboarded, Ready, capacity, heartbeat). Pure: the runtime probes and applies.
+// kubeconfig, check its version, create longyun-system there), the Velero BackupStorageLocations
+// its tenants need (backup-locations.ts), and its status (Reachable, Onboarded, Ready,
+// BackupLocations, capacity, heartbeat). Pure: the runtime probes and applies. What longyun may do
+// on a member is the longyun-member ClusterRole (operator/member-rbac.ts).
 import type { K8sObject } from '../stacks/graph/types.js';
+import type { Estate } from '../topology/estate.js';
 import type { CloudNodeSpec } from '../topology/schema.js';
+import { reconcileBackupLocations, type BackupLocationsObserved } from './backup-locations.js';
 import { CloudNodeConditions, Reasons, setCondition, type Condition } from './conditions.js';
 import { capacityResources, type Resources } from './placement.js';
 import type { ObjectRef } from './tenant-reconciler.js';
 
 export const SYSTEM_NAMESPACE = 'longyun-system';
+/** The ClusterRole on a member that holds what longyun may do there (operator/member-rbac.ts). */
+export const MEMBER_ROLE = 'longyun-member';
 /** The oldest Kubernetes minor version longyun supports on a member. */
 export const MIN_MINOR = 20;
 export const HEARTBEAT_MS = 15_000;
@@ -41,16 +47,28 @@ export interface MemberProbe {
   /** The member's version (`v1.20.2`), or the error reaching it. */
   version?: { major: string; minor: string; gitVersion: string };
   error?: string;
-  /** True once longyun-system and its RBAC exist on the member. */
+  /**
+   * The member answered but refused the operator (HTTP 403): the kubeconfig's identity lacks the
+   * longyun-member ClusterRole. The refusal, if so.
+   */
+  forbidden?: string;
+  /** True once longyun-system exists on the member. */
   systemReady: boolean;
   /** True once the member's object caches have synced. */
   cachesSynced: boolean;
 }
 
+/** What the BackupStorageLocation decision needs: the estate (data centres) and what is observed. */
+export interface BackupLocationsInput extends BackupLocationsObserved {
+  estate: Estate;
+}
+
 export interface CloudNodeDecision {
   status: CloudNodeStatus;
-  /** Objects to apply to the member (onboarding). */
+  /** Objects to apply to the member (onboarding, backup storage locations). */
   apply: K8sObject[];
+  /** Objects to delete from the member (backup storage locations no tenant needs any more). */
+  delete: ObjectRef[];
   requeueAfterMs: number;
   /** A change worth an Event. */
   event?: { eventType: 'Normal' | 'Warning'; reason: string; message: string };
@@ -63,31 +81,24 @@ export interface CloudNodeDecision {
   addFinalizer?: boolean;
 }
 
-/** What onboarding creates on a member: the system namespace and the agent's RBAC there. */
+/**
+ * What onboarding creates on a member: the system namespace, marking the member as longyun's.
+ * Nothing runs there (longyun has no agent on members); the operator works from the management
+ * cluster with the member identity the kubeconfig names.
+ */
 export function systemObjects(node: string): K8sObject[] {
   const labels = { 'app.kubernetes.io/managed-by': 'longyun', 'longyun.io/node': node };
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'longyun-agent', namespace: SYSTEM_NAMESPACE, labels } },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'longyun-agent', namespace: SYSTEM_NAMESPACE, labels },
-      rules: [{ apiGroups: [''], resources: ['configmaps', 'events'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'longyun-agent', namespace: SYSTEM_NAMESPACE, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'longyun-agent' },
-      subjects: [{ kind: 'ServiceAccount', name: 'longyun-agent', namespace: SYSTEM_NAMESPACE }],
-    },
-  ];
+  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE, labels } }];
 }
 
 const quantity = (r: Resources) => ({ cpu: String(r.cpu), memory: `${Math.round(r.memory / 2 ** 30)}Gi`, storage: `${Math.round(r.storage / 2 ** 30)}Gi` });
 
-export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, allocated: { resources: Resources; tenants: number }, now: Date): CloudNodeDecision {
+/**
+ * A CloudNode's status and what to do on its member. `backups` (the node's tenants' DR centres and
+ * the locations on the member) is decided only while the member answers and is supported; without
+ * it the BackupLocations condition is left as it was.
+ */
+export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, allocated: { resources: Resources; tenants: number }, now: Date, backups?: BackupLocationsInput): CloudNodeDecision {
   const gen = node.metadata.generation === undefined ? {} : { observedGeneration: node.metadata.generation };
   let conditions = node.status?.conditions ?? [];
   const set = (type: string, status: 'True' | 'False', reason: string, message: string) => {
@@ -115,7 +126,7 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     set(CloudNodeConditions.Ready, 'False', reason, message);
     if (wasReachable) event = { eventType: 'Warning', reason: Reasons.Unreachable, message: `member cluster stopped answering: ${message}` };
     // The heartbeat stays at the last time the member answered.
-    return { status: { ...base, conditions }, apply, requeueAfterMs: 5_000, ...(event ? { event } : {}), ...adopt };
+    return { status: { ...base, conditions }, apply, delete: [], requeueAfterMs: 5_000, ...(event ? { event } : {}), ...adopt };
   }
   const v = probe.version;
   set(CloudNodeConditions.Reachable, 'True', Reasons.Connected, `Kubernetes ${v.gitVersion}`);
@@ -125,19 +136,36 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     const message = `Kubernetes ${v.gitVersion} is older than 1.${MIN_MINOR}`;
     set(CloudNodeConditions.Onboarded, 'False', Reasons.VersionUnsupported, message);
     set(CloudNodeConditions.Ready, 'False', Reasons.VersionUnsupported, message);
-    return { status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() }, apply, requeueAfterMs: 60_000, event: { eventType: 'Warning', reason: Reasons.VersionUnsupported, message }, ...adopt };
+    return { status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() }, apply, delete: [], requeueAfterMs: 60_000, event: { eventType: 'Warning', reason: Reasons.VersionUnsupported, message }, ...adopt };
+  }
+  if (probe.forbidden !== undefined) {
+    const message = `${probe.forbidden}; bind the ${MEMBER_ROLE} ClusterRole to the kubeconfig's identity on the member: longyun node member-rbac --user NAME | kubectl apply -f -`;
+    set(CloudNodeConditions.Onboarded, 'False', Reasons.MemberForbidden, message);
+    set(CloudNodeConditions.Ready, 'False', Reasons.MemberForbidden, message);
+    const was = node.status?.conditions?.find((c) => c.type === CloudNodeConditions.Onboarded)?.reason;
+    if (was !== Reasons.MemberForbidden) event = { eventType: 'Warning', reason: Reasons.MemberForbidden, message };
+    return { status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() }, apply, delete: [], requeueAfterMs: 5_000, ...(event ? { event } : {}), ...adopt };
   }
   if (!probe.systemReady) {
     apply.push(...systemObjects(node.metadata.name));
-    set(CloudNodeConditions.Onboarded, 'False', Reasons.Onboarding, `creating ${SYSTEM_NAMESPACE} and its RBAC`);
+    set(CloudNodeConditions.Onboarded, 'False', Reasons.Onboarding, `creating ${SYSTEM_NAMESPACE}`);
   } else {
-    set(CloudNodeConditions.Onboarded, 'True', Reasons.SystemNamespaceReady, `${SYSTEM_NAMESPACE} and its RBAC exist`);
+    set(CloudNodeConditions.Onboarded, 'True', Reasons.SystemNamespaceReady, `${SYSTEM_NAMESPACE} exists`);
+  }
+  const remove: ObjectRef[] = [];
+  if (backups) {
+    const { estate, ...observed } = backups;
+    const b = reconcileBackupLocations(estate, node.metadata.name, observed);
+    apply.push(...b.apply);
+    remove.push(...b.delete);
+    set(CloudNodeConditions.BackupLocations, b.condition.status, b.condition.reason, b.condition.message);
   }
   const ready = probe.systemReady && probe.cachesSynced;
   set(CloudNodeConditions.Ready, ready ? 'True' : 'False', ready ? Reasons.NodeReady : Reasons.NotReady, ready ? 'onboarded and watched' : 'onboarding');
   return {
     status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() },
     apply,
+    delete: remove,
     requeueAfterMs: ready ? HEARTBEAT_MS : 1_000,
     ...(event ? { event } : {}),
     ...adopt,
@@ -151,6 +179,8 @@ export interface CloudNodeDeletionObserved {
   reachable: boolean;
   /** Whether longyun-system is still on the member (false when unreachable: unknown). */
   systemPresent: boolean;
+  /** The BackupStorageLocations longyun made for this node that are still on the member. */
+  backupLocations?: readonly ObjectRef[];
 }
 
 export interface CloudNodeDeletionDecision {
@@ -166,9 +196,10 @@ export interface CloudNodeDeletionDecision {
 /**
  * Offboarding a deleted CloudNode. While tenants are placed on it the finalizer holds, and the node
  * keeps serving them (its Ready condition is left alone); `Offboarded=False` says which tenants
- * remain. Once none do, longyun-system (and with it the agent's RBAC) is removed from the member and
- * the finalizer released. A member that does not answer is not waited for, since a decommissioned
- * cluster may never answer again: the node goes, and a warning says what was left on the member.
+ * remain. Once none do, the node's BackupStorageLocations and longyun-system are removed from the
+ * member and the finalizer released. A member that does not answer is not waited for, since a
+ * decommissioned cluster may never answer again: the node goes, and a warning says what was left on
+ * the member.
  */
 export function reconcileCloudNodeDeletion(node: CloudNodeResource, observed: CloudNodeDeletionObserved, now: Date): CloudNodeDeletionDecision {
   const gen = node.metadata.generation === undefined ? {} : { observedGeneration: node.metadata.generation };
@@ -197,13 +228,19 @@ export function reconcileCloudNodeDeletion(node: CloudNodeResource, observed: Cl
       status: status(Reasons.OffboardedUnreachable, 'no tenants remain; the member did not answer'),
       deleteFromMember: [],
       removeFinalizer: true,
-      event: { eventType: 'Warning', reason: Reasons.OffboardedUnreachable, message: `the member cluster did not answer, so ${SYSTEM_NAMESPACE} stays on it; if it comes back, remove it there with "kubectl delete namespace ${SYSTEM_NAMESPACE}"` },
+      event: {
+        eventType: 'Warning',
+        reason: Reasons.OffboardedUnreachable,
+        message: `the member cluster did not answer, so ${SYSTEM_NAMESPACE} (and any BackupStorageLocations labelled longyun.io/node=${node.metadata.name}) stay on it; if it comes back, remove them there with "kubectl delete namespace ${SYSTEM_NAMESPACE}" and "kubectl -n velero delete backupstoragelocations -l longyun.io/node=${node.metadata.name}"`,
+      },
     };
   }
+  const locations = observed.backupLocations ?? [];
+  const also = locations.length > 0 ? ` and ${locations.length} BackupStorageLocation${locations.length === 1 ? '' : 's'}` : '';
   return {
-    status: status(Reasons.Offboarded, `no tenants remain; removing ${SYSTEM_NAMESPACE} from the member`),
-    deleteFromMember: observed.systemPresent ? [{ apiVersion: 'v1', kind: 'Namespace', name: SYSTEM_NAMESPACE }] : [],
+    status: status(Reasons.Offboarded, `no tenants remain; removing ${SYSTEM_NAMESPACE}${also} from the member`),
+    deleteFromMember: [...locations, ...(observed.systemPresent ? [{ apiVersion: 'v1', kind: 'Namespace', name: SYSTEM_NAMESPACE }] : [])],
     removeFinalizer: true,
-    event: { eventType: 'Normal', reason: Reasons.Offboarded, message: `offboarded: ${SYSTEM_NAMESPACE} ${observed.systemPresent ? 'removed' : 'was already gone'} from the member` },
+    event: { eventType: 'Normal', reason: Reasons.Offboarded, message: `offboarded: ${SYSTEM_NAMESPACE} ${observed.systemPresent ? 'removed' : 'was already gone'}${also ? `,${also} removed` : ''} from the member` },
   };
 }

@@ -18,6 +18,8 @@ export const CloudNodeConditions = {
   Ready: 'Ready',
   /** Only on a node being deleted: False while tenants remain on it. */
   Offboarded: 'Offboarded',
+  /** The Velero BackupStorageLocations its tenants' Schedules name exist on the member. */
+  BackupLocations: 'BackupLocations',
 } as const;
 
 export const TenantConditions = {
@@ -33,6 +35,7 @@ export const Reasons = {
   KubeconfigMissing: 'KubeconfigMissing',
   Unreachable: 'Unreachable',
   VersionUnsupported: 'VersionUnsupported',
+  MemberForbidden: 'MemberForbidden',
   SystemNamespaceReady: 'SystemNamespaceReady',
   Onboarding: 'Onboarding',
   NodeReady: 'NodeReady',
@@ -40,6 +43,10 @@ export const Reasons = {
   TenantsRemain: 'TenantsRemain',
   Offboarded: 'Offboarded',
   OffboardedUnreachable: 'OffboardedUnreachable',
+  BackupLocationsReady: 'BackupLocationsReady',
+  BackupLocationInvalid: 'BackupLocationInvalid',
+  BackupLocationNotManaged: 'BackupLocationNotManaged',
+  BackupLocationsUnreadable: 'BackupLocationsUnreadable',
   // Tenant
   PoliciesPassed: 'PoliciesPassed',
   PolicyViolation: 'PolicyViolation',

@@ -5,10 +5,11 @@ import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
-import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
+import { ownBackupLocation } from '../controllers/backup-locations.js';
+import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type BackupLocationsInput, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
 import { CloudNodeConditions, isTrue, mergeOwnConditions, OWN_CONDITION_TYPES, Reasons, setCondition, TenantConditions, withFinalizer } from '../controllers/conditions.js';
 import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
-import { reconcileTenant, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
+import { reconcileTenant, refOf, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
 import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
 import { API_VERSION } from './crds.js';
@@ -17,7 +18,7 @@ import { dropManagedFields, Informer } from './informer.js';
 import { LeaderElector } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
-import { RestClient } from './rest.js';
+import { KubeApiError, RestClient } from './rest.js';
 import { WorkQueue } from './work-queue.js';
 
 export const OPERATOR_NAMESPACE = 'longyun-system';
@@ -168,8 +169,9 @@ export class Operator {
       onDelete: (t) => {
         const node = this.placedNode(t);
         this.placements.delete(t.metadata.name);
-        // A node being offboarded may have been waiting for this tenant to go.
-        if (node && this.nodeInformer?.cache.get(node)?.metadata.deletionTimestamp) this.nodeQueue?.add(node);
+        // A node being offboarded may have been waiting for this tenant to go; with its DR plan
+        // gone, the node may not need some backup storage locations any more.
+        if (node && (t.spec.dr || this.nodeInformer?.cache.get(node)?.metadata.deletionTimestamp)) this.nodeQueue?.add(node);
       },
       onError: (e) => this.log(`tenants watch: ${(e as Error).message ?? e}`),
     }, { transform: dropManagedFields });
@@ -295,16 +297,20 @@ export class Operator {
       if (!node) return this.dropMember(name);
       if (node.metadata.deletionTimestamp) return this.offboardNode(node);
       const { member, error, secretOwned } = await this.memberFor(node);
-      const { version, reachError, systemReady } = await this.probe(name, member);
+      const { version, reachError, forbidden, systemReady } = await this.probe(name, member);
+      // Only from a member that answered the whole probe (one that hangs would hold up its heartbeat).
+      const backups = member && version && forbidden === undefined && reachError === undefined ? await this.backupLocationsInput(name, member) : undefined;
       const decision = reconcileCloudNode(
         node,
-        { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), systemReady, cachesSynced: member?.synced ?? false },
+        { ...(error !== undefined ? { kubeconfigError: error } : {}), ...(secretOwned !== undefined ? { secretOwned } : {}), ...(version ? { version } : {}), ...(reachError ? { error: reachError } : {}), ...(forbidden !== undefined ? { forbidden } : {}), systemReady, cachesSynced: member?.synced ?? false },
         this.allocatedOn(name),
         new Date(),
+        backups,
       );
       if (member && version) {
         for (const o of decision.apply) await member.apply(o);
-        member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
+        for (const r of decision.delete) await member.delete(r);
+        if (forbidden === undefined) member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
       }
       if (decision.addFinalizer) await this.setFinalizer('cloudnodes', name, NODE_FINALIZER, true);
       if (decision.adoptSecret) await this.adoptSecret(node);
@@ -321,26 +327,46 @@ export class Operator {
         this.announced.add(name);
         for (const t of this.tenantInformer?.list() ?? []) this.tenantQueue?.add(t.metadata.name);
       }
-      if (member && !member.synced) return { requeueAfterMs: 250 };
+      if (member && !member.synced && forbidden === undefined) return { requeueAfterMs: 250 };
       return { requeueAfterMs: decision.requeueAfterMs };
     });
   }
 
-  /** Whether the member answers (its version), and whether longyun-system is there; sets its up metric. */
-  private async probe(name: string, member: MemberCluster | undefined): Promise<{ version?: { major: string; minor: string; gitVersion: string }; reachError?: string; systemReady: boolean }> {
+  /**
+   * Whether the member answers (its version), whether it lets the kubeconfig's identity in (a 403
+   * is `forbidden`), and whether longyun-system is there; sets its up metric.
+   */
+  private async probe(name: string, member: MemberCluster | undefined): Promise<{ version?: { major: string; minor: string; gitVersion: string }; reachError?: string; forbidden?: string; systemReady: boolean }> {
     let version: { major: string; minor: string; gitVersion: string } | undefined;
     let reachError: string | undefined;
+    let forbidden: string | undefined;
     let systemReady = false;
     if (member) {
       try {
         version = await member.version();
         systemReady = await member.exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } });
       } catch (e) {
-        reachError = (e as Error).message ?? String(e);
+        if (e instanceof KubeApiError && e.code === 403) forbidden = e.message;
+        else reachError = (e as Error).message ?? String(e);
       }
     }
     this.metrics.memberUp.set({ cluster: name }, version ? 1 : 0);
-    return { ...(version ? { version } : {}), ...(reachError !== undefined ? { reachError } : {}), systemReady };
+    return { ...(version ? { version } : {}), ...(reachError !== undefined ? { reachError } : {}), ...(forbidden !== undefined ? { forbidden } : {}), systemReady };
+  }
+
+  /**
+   * What the node's BackupStorageLocation decision needs: its tenants' DR centres and the locations
+   * on the member. Undefined until the tenant cache has synced (an empty cache would look like no
+   * tenant needs any).
+   */
+  private async backupLocationsInput(name: string, member: MemberCluster): Promise<BackupLocationsInput | undefined> {
+    if (!this.tenantInformer?.hasSynced) return undefined;
+    const tenants = (this.tenantInformer.list() ?? []).filter((t) => t.spec.dr && this.placedNode(t) === name).map((t) => ({ name: t.metadata.name, centres: t.spec.dr!.centres }));
+    try {
+      return { estate: this.opts.estate, tenants, onMember: await member.backupLocations() };
+    } catch (e) {
+      return { estate: this.opts.estate, tenants, onMember: undefined, readError: (e as Error).message ?? String(e) };
+    }
   }
 
   /** A deleted CloudNode: wait for its tenants to go, undo onboarding on the member, release the finalizer. */
@@ -348,7 +374,10 @@ export class Operator {
     const name = node.metadata.name;
     const { member } = await this.memberFor(node);
     const { version, systemReady } = await this.probe(name, member);
-    const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable: version !== undefined, systemPresent: systemReady }, new Date());
+    // No BackupStorageLocation kind on the member (404): Velero is gone, and so are they.
+    const locations = member && version ? await member.backupLocations().catch((e) => (e instanceof KubeApiError && e.code === 404 ? new Map() : Promise.reject(e))) : new Map();
+    const backupLocations = [...locations.values()].filter((o) => ownBackupLocation(o, name)).map(refOf);
+    const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable: version !== undefined, systemPresent: systemReady, backupLocations }, new Date());
     if (decision.event) await this.event(node, decision.event);
     if (!decision.removeFinalizer) {
       if (!isDeepStrictEqual(decision.status, node.status ?? {})) await this.patchStatus('cloudnodes', name, decision.status);
@@ -412,6 +441,8 @@ export class Operator {
             try {
               await m.apply(a.object);
               applied++;
+              // The node applies the backup storage locations its tenants' Schedules name.
+              if (a.object.kind === 'Schedule') this.nodeQueue?.add(a.node);
             } catch (e) {
               // Say why in the Tenant's status, then retry with backoff.
               const message = `applying ${a.object.kind} ${a.object.metadata.namespace ?? ''}/${a.object.metadata.name} on ${a.node}: ${(e as Error).message}`;

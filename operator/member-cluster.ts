@@ -4,9 +4,10 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ObjectRef } from '../controllers/tenant-reconciler.js';
 import { refKey } from '../controllers/tenant-reconciler.js';
+import { VELERO_NAMESPACE } from '../stacks/graph/tenant-objects.js';
 import { LABELS, type K8sObject } from '../stacks/graph/types.js';
 import { dropManagedFields, Informer, type ResourceType } from './informer.js';
-import { RestClient } from './rest.js';
+import { KubeApiError, resourcePath, RestClient } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
 /** How long the reachability probe waits for a member's answer. */
@@ -70,8 +71,26 @@ export class MemberCluster {
     await this.rest.delete(ref);
   }
 
+  /** Whether an object exists: part of the heartbeat, so it waits no longer than the probe. */
   async exists(object: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
-    return (await this.rest.get(object)) !== undefined;
+    try {
+      await this.rest.request('GET', resourcePath(object), undefined, 'application/json', PROBE_TIMEOUT_MS);
+      return true;
+    } catch (e) {
+      if (e instanceof KubeApiError && e.code === 404) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Velero's BackupStorageLocations, by name: all of them, longyun's or not (there are few; the
+   * node's heartbeat reads them, and a location longyun did not make must be seen to be left alone).
+   * Waits no longer than the probe.
+   */
+  async backupLocations(): Promise<Map<string, K8sObject>> {
+    const path = resourcePath({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { namespace: VELERO_NAMESPACE } });
+    const list = await this.rest.request<{ items: K8sObject[] }>('GET', path, undefined, 'application/json', PROBE_TIMEOUT_MS);
+    return new Map(list.items.map((o) => [o.metadata.name, { ...o, apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation' }]));
   }
 
   /** Starts the informers; `onTenantChange` gets the tenant of every object that changes. */

@@ -1,6 +1,8 @@
 // `longyun tenant request|list|get|delete` and `longyun node onboard|list|get|delete`: thin commands over
-// the management cluster's Tenant and CloudNode objects.
+// the management cluster's Tenant and CloudNode objects; `longyun node member-rbac` prints what a
+// member cluster grants longyun.
 import { readFileSync } from 'node:fs';
+import { Document, isMap, isSeq } from 'yaml';
 import { findCondition, type Condition } from '../../controllers/conditions.js';
 import { API_VERSION } from '../../operator/crds.js';
 import { LongyunError } from '../../topology/errors.js';
@@ -176,6 +178,9 @@ export async function nodeOnboard(opts: NodeOnboardOptions): Promise<number> {
   }
   const rest = new RestClient(managementConfig(opts));
   await registerCloudNode(rest, { cloud, kubeconfig: text, ...(opts.memberContext ? { context: opts.memberContext } : {}) }, 'longyun-cli', call);
+  if (opts.output !== 'json') {
+    process.stderr.write(`note: the identity in ${opts.memberKubeconfig} needs the longyun-member ClusterRole on the member, and nothing more; as the member's admin:\n  longyun node member-rbac --user NAME | kubectl apply -f -   (or --serviceaccount NAMESPACE:NAME, --group NAME)\n`);
+  }
   if (!opts.wait) {
     if (opts.output === 'json') printJson(await call(`cloudnodes/${cloud.id}`, () => rest.request<Obj>('GET', crPath('cloudnodes', cloud.id))));
     else process.stdout.write(`cloudnode/${cloud.id} registered; the operator onboards it (longyun node get ${cloud.id})\n`);
@@ -231,5 +236,50 @@ export async function nodeDelete(name: string, opts: ClusterOptions & { wait?: b
   await call(`cloudnodes/${name}`, () => rest.request('DELETE', crPath('cloudnodes', name)));
   if (opts.wait) await waitGone(rest, 'cloudnodes', name, Number(opts.timeout), opts.output !== 'json');
   printDeleted('CloudNode', name, opts.wait === true, opts.output, ' and offboarded from its member cluster (its kubeconfig Secret goes with it)');
+  return EXIT.OK;
+}
+
+export interface NodeMemberRbacOptions {
+  user: string[];
+  group: string[];
+  serviceaccount: string[];
+  output: 'yaml' | 'json';
+}
+
+/**
+ * The `longyun-member` ClusterRole and a ClusterRoleBinding of it to the member kubeconfig's
+ * identity: what municipal ops apply on their member before handing the kubeconfig over. YAML
+ * carries each rule's reason as a comment; JSON is a List (`kubectl apply -f` takes both).
+ */
+export async function nodeMemberRbac(opts: NodeMemberRbacOptions): Promise<number> {
+  const { memberRbac, memberRules, parseServiceAccount } = await import('../../operator/member-rbac.js');
+  const subjects = [
+    ...opts.user.map((name) => ({ kind: 'User' as const, name })),
+    ...opts.group.map((name) => ({ kind: 'Group' as const, name })),
+    ...opts.serviceaccount.map((v) => {
+      try {
+        return parseServiceAccount(v);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }),
+  ];
+  if (subjects.length === 0) throw new UsageError('name the identity of the member kubeconfig you hand over: --user NAME, --group NAME or --serviceaccount NAMESPACE:NAME');
+  const docs = memberRbac(subjects);
+  if (opts.output === 'json') {
+    printJson({ apiVersion: 'v1', kind: 'List', items: docs });
+    return EXIT.OK;
+  }
+  const why = memberRules().map((r) => r.why);
+  const texts = docs.map((d, i) => {
+    const doc = new Document(d);
+    if (i === 0) {
+      doc.commentBefore = ' What longyun needs on a member cluster, and nothing more: bind it to the identity of the kubeconfig handed over at onboarding (longyun node onboard).';
+      const rules = doc.get('rules', true);
+      if (isSeq(rules)) rules.items.forEach((item, j) => isMap(item) && (item.commentBefore = ` ${why[j]}`));
+    }
+    return doc.toString({ lineWidth: 0 });
+  });
+  process.stdout.write(texts.join('---\n'));
   return EXIT.OK;
 }

@@ -1,10 +1,10 @@
 // The desired-state graph of the whole estate: one NodeGraph per cloud node (the provincial
 // cloud, each municipal node, each industry cloud), with its tenants' objects and the backup
-// storage locations their DR plans use.
+// storage locations their DR plans' Schedules name.
 import type { Estate } from '../../topology/estate.js';
 import type { AddressPlan } from '../../topology/ipam/address-plan.js';
-import { DesiredStateError, tenantObjects, VELERO_NAMESPACE } from './tenant-objects.js';
-import { LABELS, MANAGER, type DesiredResource, type DesiredState, type NodeGraph } from './types.js';
+import { backupCentres, backupStorageLocation, tenantObjects } from './tenant-objects.js';
+import type { DesiredResource, DesiredState, NodeGraph } from './types.js';
 
 export function buildDesiredState(estate: Estate, plan: AddressPlan): DesiredState {
   const byNode = new Map<string, typeof estate.doc.tenants>();
@@ -23,25 +23,7 @@ export function buildDesiredState(estate: Estate, plan: AddressPlan): DesiredSta
       resources.push(...tenantObjects(ctx, t));
       for (const role of t.dr?.centres ?? []) dcRoles.add(role);
     }
-    for (const dc of estate.doc.datacentres.filter((d) => dcRoles.has(d.role))) {
-      if (!dc.backup) {
-        const o = estate.fieldOf(dc, 'backup');
-        throw new DesiredStateError(`${o.file}: ${o.path}: data centre "${dc.id}" holds DR backups for node "${cloud.id}" but has no backup endpoint; add backup: { endpoint, region }`);
-      }
-      resources.push({
-        id: `backup_location_${dc.id}`,
-        object: {
-          apiVersion: 'velero.io/v1',
-          kind: 'BackupStorageLocation',
-          metadata: { name: dc.id, namespace: VELERO_NAMESPACE, labels: { [LABELS.managedBy]: MANAGER, [LABELS.node]: cloud.id } },
-          spec: {
-            provider: 'aws',
-            objectStorage: { bucket: dc.backup.bucket ?? `longyun-${cloud.id}`, prefix: cloud.id },
-            config: { region: dc.backup.region, s3Url: dc.backup.endpoint, s3ForcePathStyle: 'true' },
-          },
-        },
-      });
-    }
+    for (const dc of backupCentres(estate, dcRoles)) resources.push(backupStorageLocation(estate, cloud.id, dc));
     return { node: cloud.id, kind: cloud.kind, unit: cloud.unit, resources };
   });
   return { estate: estate.name, nodes };

@@ -4,7 +4,7 @@
 import type { Estate } from '../../topology/estate.js';
 import type { AddressPlan } from '../../topology/ipam/address-plan.js';
 import { LongyunError } from '../../topology/errors.js';
-import type { Tenant } from '../../topology/schema.js';
+import type { DataCentre, Tenant } from '../../topology/schema.js';
 import { parseQuantity } from '../../topology/quantity.js';
 import { cronForRpo } from './dr-schedule.js';
 import { LABELS, MANAGER, type DesiredResource, type K8sObject } from './types.js';
@@ -244,7 +244,7 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
   if (tenant.dr) {
     const { cron } = cronForRpo(tenant.dr.rpoMinutes);
     for (const role of tenant.dr.centres) {
-      const dc = ctx.estate.doc.datacentres.find((d) => d.role === role);
+      const dc = drCentre(ctx.estate, role);
       if (!dc) throw new DesiredStateError(`tenant "${tenant.id}": the DR plan names a ${role} centre, but the estate has none`);
       add(`backup_${role}`, {
         apiVersion: 'velero.io/v1',
@@ -264,4 +264,44 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
     }
   }
   return out;
+}
+
+/** The data centre that holds a DR plan's backups for a centre role: the one its Schedules name. */
+export function drCentre(estate: Estate, role: string): DataCentre | undefined {
+  return estate.doc.datacentres.find((d) => d.role === role);
+}
+
+/**
+ * The Velero BackupStorageLocation of data centre `dc` on cloud node `node`: where that node's
+ * Schedules for the centre put their backups. It belongs to the node, not to a tenant (labelled
+ * with the node, never with a tenant). Throws when the data centre has no backup endpoint.
+ */
+export function backupStorageLocation(estate: Estate, node: string, dc: DataCentre): DesiredResource {
+  if (!dc.backup) {
+    const o = estate.fieldOf(dc, 'backup');
+    throw new DesiredStateError(`${o.file}: ${o.path}: data centre "${dc.id}" holds DR backups for node "${node}" but has no backup endpoint; add backup: { endpoint, region }`);
+  }
+  return {
+    id: `backup_location_${dc.id}`,
+    object: {
+      apiVersion: 'velero.io/v1',
+      kind: 'BackupStorageLocation',
+      metadata: { name: dc.id, namespace: VELERO_NAMESPACE, labels: { [LABELS.managedBy]: MANAGER, [LABELS.node]: node } },
+      spec: {
+        provider: 'aws',
+        objectStorage: { bucket: dc.backup.bucket ?? `longyun-${node}`, prefix: node },
+        config: { region: dc.backup.region, s3Url: dc.backup.endpoint, s3ForcePathStyle: 'true' },
+      },
+    },
+  };
+}
+
+/** The data centres whose BackupStorageLocations DR plans naming these centre roles need, in estate order. */
+export function backupCentres(estate: Estate, roles: Iterable<string>): DataCentre[] {
+  const ids = new Set<string>();
+  for (const role of roles) {
+    const dc = drCentre(estate, role);
+    if (dc) ids.add(dc.id);
+  }
+  return estate.doc.datacentres.filter((d) => ids.has(d.id));
 }

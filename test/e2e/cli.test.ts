@@ -40,7 +40,7 @@ describe('help', () => {
     expect(r.stdout).toContain('Exit codes');
   });
 
-  it.each([['plan'], ['synth'], ['diff'], ['operator', 'run'], ['operator', 'manifests'], ['node', 'onboard'], ['node', 'list'], ['node', 'get'], ['node', 'delete'], ['tenant', 'request'], ['tenant', 'list'], ['tenant', 'get'], ['tenant', 'delete'], ['ipam', 'allocate'], ['ipam', 'show'], ['ipam', 'whois'], ['ipam', 'export'], ['policy', 'list'], ['policy', 'check']])(
+  it.each([['plan'], ['synth'], ['diff'], ['operator', 'run'], ['operator', 'manifests'], ['node', 'onboard'], ['node', 'member-rbac'], ['node', 'list'], ['node', 'get'], ['node', 'delete'], ['tenant', 'request'], ['tenant', 'list'], ['tenant', 'get'], ['tenant', 'delete'], ['ipam', 'allocate'], ['ipam', 'show'], ['ipam', 'whois'], ['ipam', 'export'], ['policy', 'list'], ['policy', 'check']])(
     '%s %s --help has examples',
     (...cmd) => {
       const r = longyun([...cmd.filter(Boolean), '--help']);

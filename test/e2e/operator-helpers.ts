@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADDON_STAND_INS } from '../../operator/addon-crds.js';
 import { API_VERSION, CRDS } from '../../operator/crds.js';
-import { down, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
+import { down, kubeconfigYaml, RESTRICTED_USER, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
+import { memberRbac } from '../../operator/member-rbac.js';
 import { RestClient } from '../../operator/rest.js';
 
 export interface Env {
@@ -63,8 +64,16 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-/** Starts `members` member clusters and a management cluster, installs CRDs, and registers the members as CloudNodes named `nodes[i]`. */
-export async function startEnv(nodes: Array<{ name: string; kind: string; unit: string; capacity: { vcpu: number; memoryGiB: number; storageTiB: number } }>): Promise<Env> {
+/**
+ * Starts `members` member clusters and a management cluster, installs CRDs, and registers the
+ * members as CloudNodes named `nodes[i]`. With `memberIdentity: 'longyun-member'` the kubeconfig
+ * each CloudNode gets authenticates as the member's least-privilege user, bound to the
+ * longyun-member ClusterRole and nothing else (as municipal ops hand one over); otherwise as its admin.
+ */
+export async function startEnv(
+  nodes: Array<{ name: string; kind: string; unit: string; capacity: { vcpu: number; memoryGiB: number; storageTiB: number } }>,
+  options: { memberIdentity?: 'admin' | 'longyun-member' } = {},
+): Promise<Env> {
   const stateDir = mkdtempSync(join(tmpdir(), 'longyun-e2e-'));
   const plane = await up({ members: nodes.length, stateDir });
   const management = kubeConfigOf(plane.clusters.find((c) => c.role === 'management')!.kubeconfig);
@@ -88,9 +97,15 @@ export async function startEnv(nodes: Array<{ name: string; kind: string; unit: 
   }
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
+    const c = memberClusters[i]!;
+    let kubeconfig = readFileSync(c.kubeconfig, 'utf8');
+    if (options.memberIdentity === 'longyun-member') {
+      await applyAll(members[i]!, memberRbac([{ kind: 'User', name: RESTRICTED_USER }]));
+      kubeconfig = kubeconfigYaml({ cluster: c.name, server: c.server, caFile: c.caFile, user: RESTRICTED_USER, token: c.tokens.restricted });
+    }
     await core.createNamespacedSecret({
       namespace: 'longyun-system',
-      body: { metadata: { name: `${n.name}-kubeconfig` }, data: { kubeconfig: Buffer.from(readFileSync(memberClusters[i]!.kubeconfig)).toString('base64') } },
+      body: { metadata: { name: `${n.name}-kubeconfig` }, data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') } },
     });
     await custom.createClusterCustomObject({
       group,
@@ -100,4 +115,23 @@ export async function startEnv(nodes: Array<{ name: string; kind: string; unit: 
     });
   }
   return { plane, stateDir, management, members, stop: async () => void (await down({ stateDir })) };
+}
+
+/**
+ * Whether `user` (an authenticated user with no other groups, as the dev clusters' restricted
+ * user) may do something on the cluster of `kc`, by the API server's own SubjectAccessReview.
+ */
+export async function canI(
+  kc: k8s.KubeConfig,
+  user: string,
+  attributes: { verb: string; group?: string; resource: string; namespace?: string; name?: string } | { verb: string; path: string },
+): Promise<boolean> {
+  const rest = new RestClient(kc);
+  try {
+    const spec = { user, groups: ['system:authenticated'], ...('path' in attributes ? { nonResourceAttributes: attributes } : { resourceAttributes: attributes }) };
+    const review = await rest.request<{ status: { allowed: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec });
+    return review.status.allowed;
+  } finally {
+    rest.close();
+  }
 }

@@ -1,5 +1,7 @@
 // The operator against real kube-apiservers (`longyun dev up`): onboarding, a tenant from request
-// to Ready and back, drift correction, a policy-rejected tenant, and leader failover.
+// to Ready and back, drift correction, a policy-rejected tenant, DR backups and their storage
+// locations, and leader failover. Each member is reached as an identity holding only the
+// longyun-member ClusterRole, as municipal ops hand it over: every flow here shows it is enough.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudNodeConditions, findCondition, Reasons, TenantConditions, type Condition } from '../../controllers/conditions.js';
@@ -8,9 +10,9 @@ import { Operator } from '../../operator/manager.js';
 import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
-import { restartApiserver } from '../../operator/dev-cluster/index.js';
+import { restartApiserver, RESTRICTED_USER } from '../../operator/dev-cluster/index.js';
 import { RestClient } from '../../operator/rest.js';
-import { editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
+import { canI, editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
 const plan = openAddressPlan(estate);
@@ -24,12 +26,16 @@ let env: Env;
 let custom: k8s.CustomObjectsApi;
 const operators: Operator[] = [];
 const logs: string[] = [];
+let logsAtMemberRestart: number | undefined;
 
 function newOperator(identity: string): Operator {
   const op = new Operator({ kubeConfig: env.management, estate, plan, identity, leaseDurationSeconds: 4, metricsPort: 0, log: (l) => logs.push(l) });
   operators.push(op);
   return op;
 }
+
+type Bsl = { metadata: { name: string; labels?: Record<string, string> }; spec: { objectStorage: { bucket?: string; prefix?: string } } };
+const bsls = async (kc: k8s.KubeConfig) => ((await kc.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({ group: 'velero.io', version: 'v1', namespace: 'velero', plural: 'backupstoragelocations' })) as { items: Bsl[] }).items;
 
 const getCR = async (plural: string, name: string) =>
   (await custom.getClusterCustomObject({ group, version, plural, name })) as { status?: { conditions?: Condition[]; phase?: string; node?: string }; metadata: { finalizers?: string[] } };
@@ -39,7 +45,7 @@ async function createTenant(name: string, spec: Record<string, unknown>): Promis
 }
 
 beforeAll(async () => {
-  env = await startEnv(NODES);
+  env = await startEnv(NODES, { memberIdentity: 'longyun-member' });
   custom = env.management.makeApiClient(k8s.CustomObjectsApi);
   await newOperator('op-a').start();
 }, 180_000);
@@ -59,9 +65,44 @@ describe('operator on real API servers', () => {
       expect(findCondition(node.status?.conditions, CloudNodeConditions.Reachable)?.reason).toBe(Reasons.Connected);
       expect((node.status as { serverVersion?: string }).serverVersion).toMatch(/^v1\.20/);
     }
-    const ns = await env.members[0]!.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'longyun-system' });
+    const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
+    const ns = await core.readNamespace({ name: 'longyun-system' });
     expect(ns.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('longyun');
+    // No RBAC for an agent that does not exist.
+    expect((await core.listNamespacedServiceAccount({ namespace: 'longyun-system' })).items.map((a) => a.metadata?.name)).not.toContain('longyun-agent');
+    const rbac = env.members[0]!.makeApiClient(k8s.RbacAuthorizationV1Api);
+    expect((await rbac.listNamespacedRole({ namespace: 'longyun-system' })).items).toEqual([]);
+    expect((await rbac.listNamespacedRoleBinding({ namespace: 'longyun-system' })).items).toEqual([]);
   }, 90_000);
+
+  it('reaches each member as an identity that may do what longyun-member lists, and nothing broader', async () => {
+    const member = env.members[0]!;
+    const can = (a: Parameters<typeof canI>[2]) => canI(member, RESTRICTED_USER, a);
+    // What it needs (so the reviews below are not refused for another reason).
+    expect(await can({ verb: 'patch', resource: 'resourcequotas', namespace: 'any-tenant' })).toBe(true);
+    expect(await can({ verb: 'delete', resource: 'namespaces', name: 'any-tenant' })).toBe(true);
+    expect(await can({ verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: 'any-tenant', name: 'longyun-tenant-operator' })).toBe(true);
+    expect(await can({ verb: 'create', group: 'velero.io', resource: 'backupstoragelocations', namespace: 'velero' })).toBe(true);
+    expect(await can({ verb: 'get', path: '/version' })).toBe(true);
+    // Nothing broader.
+    const denied: Array<Parameters<typeof canI>[2]> = [
+      { verb: 'get', resource: 'secrets', namespace: 'kube-system' },
+      { verb: 'list', resource: 'secrets' },
+      { verb: 'get', resource: 'configmaps', namespace: 'kube-system' },
+      { verb: 'create', resource: 'pods', namespace: 'any-tenant' },
+      { verb: 'create', resource: 'serviceaccounts', namespace: 'longyun-system' },
+      { verb: 'update', resource: 'namespaces', name: 'kube-system' },
+      { verb: 'delete', resource: 'nodes', name: 'any' },
+      { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+      { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' },
+      { verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' },
+      { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: 'kube-system', name: 'admin' },
+      { verb: 'impersonate', resource: 'users', name: 'longyun-admin' },
+      { verb: 'create', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' },
+      { verb: 'deletecollection', resource: 'namespaces' },
+    ];
+    for (const a of denied) expect(await can(a), JSON.stringify(a)).toBe(false);
+  }, 60_000);
 
   it('takes a tenant from request to Ready on its city\'s node, with the objects synth writes', async () => {
     await createTenant('tianshui-permits', { department: 'tianshui-big-data', quota: { cpu: '16', memory: '64Gi', storage: '1Ti' }, mlps: 2, planes: ['plane-1', 'plane-2'] });
@@ -140,6 +181,21 @@ describe('operator on real API servers', () => {
       expect(s.spec.template.includedNamespaces).toEqual(['tianshui-case-files']);
       expect(s.spec.schedule).toBe('*/30 * * * *');
     }
+    // The locations the Schedules name exist on the node, labelled as the node's (not a tenant's).
+    const named = schedules.items.map((s) => s.spec.template.storageLocation).sort();
+    expect(named).toEqual(['dc-lanzhou-new-area-dr', 'dc-qingyang-dr']);
+    const locations = await waitFor('the backup storage locations on tianshui-cloud', async () => {
+      const l = await bsls(env.members[0]!);
+      return named.every((n) => l.some((b) => b.metadata.name === n)) ? l : undefined;
+    });
+    for (const b of locations.filter((x) => named.includes(x.metadata.name))) {
+      expect(b.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'longyun', 'longyun.io/node': 'tianshui-cloud' });
+      expect(b.metadata.labels?.['longyun.io/tenant']).toBeUndefined();
+      expect(b.spec.objectStorage.prefix).toBe('tianshui-cloud');
+    }
+    await waitFor('BackupLocations=True on tianshui-cloud', async () => findCondition((await getCR('cloudnodes', 'tianshui-cloud')).status?.conditions, CloudNodeConditions.BackupLocations)?.status === 'True');
+    // Nothing on the node without DR tenants.
+    expect(await bsls(env.members[1]!)).toEqual([]);
   }, 90_000);
 
   it("keeps another writer's finalizer and condition on a Tenant and a CloudNode when it writes from a stale cache", async () => {
@@ -181,6 +237,33 @@ describe('operator on real API servers', () => {
     rest.close();
   }, 90_000);
 
+  it('keeps a backup storage location while any tenant on the node needs it, removes it after the last one, and never touches one it did not make', async () => {
+    // Someone else's location in Velero's namespace (made with the member's admin credentials).
+    const admin = new RestClient(env.members[0]!);
+    await admin.apply({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'default', namespace: 'velero' }, spec: { provider: 'aws', objectStorage: { bucket: 'ops-own' } } }, 'someone-else');
+    await createTenant('tianshui-land-records', {
+      department: 'tianshui-big-data',
+      quota: { cpu: '2', memory: '4Gi', storage: '50Gi' },
+      mlps: 3,
+      planes: ['plane-1'],
+      dr: { rpoMinutes: 60, rtoMinutes: 240, centres: ['remote-dr'] },
+    });
+    await waitFor('tenant Ready', async () => (await getCR('tenants', 'tianshui-land-records')).status?.phase === 'Ready', 60_000);
+    const names = async () => (await bsls(env.members[0]!)).map((b) => b.metadata.name).sort();
+    // The first DR tenant goes: only the location it alone needed goes with it.
+    await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-case-files' });
+    await waitFor('dc-lanzhou-new-area-dr removed', async () => !(await names()).includes('dc-lanzhou-new-area-dr'), 60_000);
+    expect(await names()).toEqual(['dc-qingyang-dr', 'default']);
+    // The last one goes: so do the node's locations, and only those.
+    await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-land-records' });
+    await waitFor('dc-qingyang-dr removed', async () => !(await names()).includes('dc-qingyang-dr'), 60_000);
+    const left = await bsls(env.members[0]!);
+    expect(left.map((b) => b.metadata.name)).toEqual(['default']);
+    expect(left[0]!.spec.objectStorage).toEqual({ bucket: 'ops-own' });
+    await waitFor('BackupLocations says none needed', async () => findCondition((await getCR('cloudnodes', 'tianshui-cloud')).status?.conditions, CloudNodeConditions.BackupLocations)?.message.startsWith('none needed'));
+    admin.close();
+  }, 120_000);
+
   it('on deletion removes what it applied from the member before the Tenant goes', async () => {
     await custom.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'tianshui-permits' });
     await waitFor('the Tenant gone', async () => {
@@ -204,6 +287,7 @@ describe('operator on real API servers', () => {
     await createTenant('tianshui-after-restart', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
     await waitFor('tenant Ready after the management API server restarted', async () => (await getCR('tenants', 'tianshui-after-restart')).status?.phase === 'Ready', 60_000);
     expect((await getCR('tenants', 'tianshui-after-restart')).status?.node).toBe('tianshui-cloud');
+    logsAtMemberRestart = logs.length;
     await restartApiserver('member-1', { stateDir: env.stateDir });
     const core = env.members[0]!.makeApiClient(k8s.CoreV1Api);
     await waitFor('member-1 answering', async () => (await core.readNamespace({ name: 'tianshui-after-restart' })).metadata?.name);
@@ -245,4 +329,12 @@ describe('operator on real API servers', () => {
     await createTenant('tianshui-after-failover', { department: 'tianshui-big-data', quota: { cpu: '2', memory: '4Gi', storage: '10Gi' }, mlps: 2, planes: ['plane-1'] });
     await waitFor('tenant Ready after failover', async () => (await getCR('tenants', 'tianshui-after-failover')).status?.phase === 'Ready', 60_000);
   }, 180_000);
+
+  it('was never refused anything on a member: longyun-member is enough for every flow above', () => {
+    expect(logsAtMemberRestart).toBeDefined();
+    expect(logs.slice(0, logsAtMemberRestart).join('\n')).not.toMatch(/forbidden|HTTP 403/i);
+    // A restarted API server refuses everyone but system:masters until its RBAC caches fill, so
+    // member-1's watches may be refused for a moment after its restart; no write ever was.
+    expect(logs.join('\n')).not.toMatch(/reconcile failed: .*(forbidden|HTTP 403)/i);
+  });
 });

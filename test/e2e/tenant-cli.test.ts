@@ -1,12 +1,14 @@
 // The node and tenant commands as municipal ops and departments use them, against a real
-// management cluster with the operator running (`longyun operator run`, a child process).
+// management cluster with the operator running (`longyun operator run`, a child process). The
+// member is onboarded with a kubeconfig whose identity holds only what `longyun node member-rbac`
+// grants, as municipal ops hand one over.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDON_STAND_INS } from '../../operator/addon-crds.js';
-import { down, kubeconfigYaml, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
+import { down, kubeconfigYaml, RESTRICTED_USER, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
 import { BIN, longyun } from './cli-helpers.js';
 import { RestClient } from '../../operator/rest.js';
 import { applyAll, kubeConfigOf, waitFor } from './operator-helpers.js';
@@ -15,6 +17,8 @@ let plane: DevControlPlane;
 let stateDir: string;
 let mgmt: string;
 let member: string;
+/** The member's kubeconfig handed over at onboarding: its least-privilege user. */
+let memberHandedOver: string;
 let operator: ChildProcess;
 let operatorKubeconfig: string;
 let operatorLog = '';
@@ -24,6 +28,9 @@ beforeAll(async () => {
   plane = await up({ members: 1, stateDir });
   mgmt = plane.clusters.find((c) => c.role === 'management')!.kubeconfig;
   member = plane.clusters.find((c) => c.role === 'member')!.kubeconfig;
+  const m = plane.clusters.find((c) => c.role === 'member')!;
+  memberHandedOver = join(stateDir, 'member-handed-over.kubeconfig');
+  writeFileSync(memberHandedOver, kubeconfigYaml({ cluster: m.name, server: m.server, caFile: m.caFile, user: RESTRICTED_USER, token: m.tokens.restricted }), { mode: 0o600 });
   await applyAll(kubeConfigOf(member), ADDON_STAND_INS);
   // What a platform engineer does: install the CRDs and RBAC from the manifests.
   const manifests = longyun(['operator', 'manifests']);
@@ -62,8 +69,43 @@ const run = (args: string[]) =>
   });
 
 describe('node and tenant commands', () => {
+  it('node onboard of a member whose identity lacks longyun-member: Onboarded=False (MemberForbidden), naming the fix', async () => {
+    const r = await run(['node', 'onboard', '--member-kubeconfig', memberHandedOver, '--unit', 'tianshui', '--kind', 'municipal']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('cloudnode/tianshui-cloud registered');
+    expect(r.stderr).toContain('longyun node member-rbac --user NAME | kubectl apply -f -');
+    const rest = new RestClient(kubeConfigOf(mgmt));
+    type N = { status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } };
+    const n = await waitFor('Onboarded=False (MemberForbidden)', async () => {
+      const o = await rest.request<N>('GET', '/apis/longyun.io/v1alpha1/cloudnodes/tianshui-cloud');
+      return o.status?.conditions?.find((c) => c.type === 'Onboarded' && c.reason === 'MemberForbidden') ? o : undefined;
+    });
+    expect(n.status?.conditions?.find((c) => c.type === 'Onboarded')?.message).toMatch(/403.*bind the longyun-member ClusterRole.*longyun node member-rbac/);
+    expect(n.status?.conditions?.find((c) => c.type === 'Reachable')?.status).toBe('True');
+    expect((await run(['node', 'get', 'tianshui-cloud'])).stdout).toMatch(/Onboarded\s+False\s+MemberForbidden/);
+    rest.close();
+  }, 90_000);
+
+  it('node member-rbac prints the ClusterRole and its binding (YAML with reasons, or a JSON List) to apply on the member', async () => {
+    const json = longyun(['node', 'member-rbac', '--user', RESTRICTED_USER, '-o', 'json']);
+    expect(json.code).toBe(0);
+    const list = JSON.parse(json.stdout) as { kind: string; items: Array<{ kind: string; metadata: { name: string }; subjects?: unknown[] }> };
+    expect(list.kind).toBe('List');
+    expect(list.items.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ClusterRole/longyun-member', 'ClusterRoleBinding/longyun-member']);
+    expect(list.items[1]!.subjects).toEqual([{ kind: 'User', name: RESTRICTED_USER, apiGroup: 'rbac.authorization.k8s.io' }]);
+    const yaml = longyun(['node', 'member-rbac', '--user', RESTRICTED_USER]);
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toMatch(/# each tenant's Role longyun-tenant-operator .* escalate/);
+    const noSubject = longyun(['node', 'member-rbac']);
+    expect(noSubject.code).toBe(1);
+    expect(noSubject.stderr).toMatch(/--user NAME, --group NAME or --serviceaccount NAMESPACE:NAME/);
+    // Applied on the member as its admin, exactly as printed.
+    const { parseAllDocuments } = await import('yaml');
+    await applyAll(kubeConfigOf(member), parseAllDocuments(yaml.stdout).map((d) => d.toJSON()));
+  }, 60_000);
+
   it('node onboard --wait registers a member and waits for Ready; node list shows it', async () => {
-    const r = await run(['node', 'onboard', '--member-kubeconfig', member, '--unit', 'tianshui', '--kind', 'municipal', '--wait', '--timeout', '60']);
+    const r = await run(['node', 'onboard', '--member-kubeconfig', memberHandedOver, '--unit', 'tianshui', '--kind', 'municipal', '--wait', '--timeout', '60']);
     expect(r.stderr).toContain('tianshui-cloud:');
     expect(r.stdout).toMatch(/cloudnode\/tianshui-cloud is Ready \(Kubernetes v1\.20/);
     expect(r.code).toBe(0);
@@ -71,7 +113,7 @@ describe('node and tenant commands', () => {
     expect(JSON.parse(list.stdout).map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual(['tianshui-cloud']);
     expect(r.stdout + r.stderr).not.toMatch(/BEGIN CERTIFICATE|token:/);
     // Registering again is idempotent; -o json prints the CloudNode (its Secret only by reference).
-    const again = await run(['node', 'onboard', '--member-kubeconfig', member, '--unit', 'tianshui', '--kind', 'municipal', '-o', 'json']);
+    const again = await run(['node', 'onboard', '--member-kubeconfig', memberHandedOver, '--unit', 'tianshui', '--kind', 'municipal', '-o', 'json']);
     expect(again.code).toBe(0);
     const registered = JSON.parse(again.stdout) as { metadata: { name: string }; spec: { kubeconfigSecretRef: { name: string } } };
     expect(registered.metadata.name).toBe('tianshui-cloud');
