@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { ADDON_STAND_INS } from '../../operator/addon-crds.js';
 import { down, kubeconfigYaml, up, type DevCluster, type DevControlPlane } from '../../operator/dev-cluster/index.js';
 import { RestClient } from '../../operator/rest.js';
-import { BIN, longyun } from './cli-helpers.js';
+import { BIN, longyun, longyunAsync } from './cli-helpers.js';
 import { applyAll, kubeConfigOf, waitFor } from './operator-helpers.js';
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
@@ -102,15 +102,7 @@ afterAll(async () => {
 }, 60_000);
 
 /** `longyun ARGS --kubeconfig <admin>` without blocking the event loop (the operators' logs keep flowing). */
-const run = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args, '--kubeconfig', mgmt], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+const run = (args: string[]) => longyunAsync(args, mgmt);
 
 describe('the operator as its manifests deploy it', () => {
   it('`operator manifests` is accepted by the API server: every object printed exists afterwards', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDON_STAND_INS } from '../../operator/addon-crds.js';
 import { down, kubeconfigYaml, RESTRICTED_USER, up, type DevControlPlane } from '../../operator/dev-cluster/index.js';
-import { BIN, longyun } from './cli-helpers.js';
+import { BIN, longyun, longyunAsync } from './cli-helpers.js';
 import { RestClient } from '../../operator/rest.js';
 import { applyAll, kubeConfigOf, waitFor } from './operator-helpers.js';
 
@@ -58,15 +58,7 @@ afterAll(async () => {
   if (stateDir) await down({ stateDir });
 }, 60_000);
 
-const run = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args, '--kubeconfig', mgmt], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+const run = (args: string[]) => longyunAsync(args, mgmt);
 
 describe('node and tenant commands', () => {
   it('node onboard of a member whose identity lacks longyun-member: Onboarded=False (MemberForbidden), naming the fix', async () => {
