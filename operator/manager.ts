@@ -24,6 +24,8 @@ import { WorkQueue } from './work-queue.js';
 export const OPERATOR_NAMESPACE = 'longyun-system';
 /** Attempts of one read-modify-write before a conflict is returned to the work queue (which backs off). */
 const MAX_CONFLICT_RETRIES = 5;
+/** How soon a key taken before both caches synced is tried again. */
+const CACHE_SYNC_WAIT_MS = 100;
 
 export interface OperatorOptions {
   kubeConfig: k8s.KubeConfig;
@@ -292,6 +294,10 @@ export class Operator {
   }
 
   private async reconcileNode(name: string): Promise<{ requeueAfterMs?: number } | void> {
+    // Each informer's first list enqueues its keys while the other may still be listing: a node
+    // decided on before the tenants are known would see none on it (and could be offboarded under
+    // them), a tenant before the nodes are known would be placed without its city's node.
+    if (!this.synced()) return { requeueAfterMs: CACHE_SYNC_WAIT_MS };
     return this.timed('cloudnode', async () => {
       const node = this.nodeInformer?.cache.get(name);
       if (!node) return this.dropMember(name);
@@ -414,6 +420,7 @@ export class Operator {
   }
 
   private async reconcileTenantKey(name: string): Promise<{ requeueAfterMs?: number } | void> {
+    if (!this.synced()) return { requeueAfterMs: CACHE_SYNC_WAIT_MS };
     return this.timed('tenant', async () => {
       const tenant = this.tenantInformer?.cache.get(name);
       if (!tenant) return;
