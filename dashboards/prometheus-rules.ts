@@ -100,7 +100,7 @@ function alertingRules(runbook: (alert: string) => string): AlertingRule[] {
       `${aggregate('sum', q.leader)} > 1`,
       '5m',
       '{{ $value }} longyun operator replicas say they lead',
-      'For 5 minutes more than one replica has reported holding the leader lease. Two leaders place tenants independently and can over-commit a cloud node.',
+      'For 5 minutes more than one replica has reported holding the leader lease. A replica that cannot renew stops within its renew deadline and its writes are fenced, so this is a bug (or a replica stuck reporting): find the lease holder and delete the other pods.',
     ),
     alert(
       'LongyunReconcileErrorsHigh',
