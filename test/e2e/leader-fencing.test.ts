@@ -173,7 +173,11 @@ describe('a leader that lost its lease writes nothing more (audit logs of every 
     expect(acquisitions.map((x) => x.replica)).toEqual([A, B]);
     const late = writesWhileNotLeading(events, acquisitions, replicaOf);
     const a = running.find((r) => r.identity === A)!;
-    expect(late.map(describeWrite), `${late.length} writes of ${A} received after ${B} took the lease at ${acquisition!.event.received} (${frozenWithPending} of ${TENANTS} tenants were pending when ${A} was frozen)\n${tail(a, 15)}`).toEqual([]);
+    const agents = [...new Set(events.filter((e) => replicaOf(e) === A).map((e) => e.userAgent ?? '(none)'))].join(', ');
+    expect(
+      late.map(describeWrite),
+      `${late.length} writes of ${A} received after ${B} took the lease at ${acquisition!.event.received} (${frozenWithPending} of ${TENANTS} tenants were pending when ${A} was frozen; its User-Agents: ${agents})\n${tail(a, 15)}`,
+    ).toEqual([]);
   });
 
   it('the old leader exits non-zero', async () => {
