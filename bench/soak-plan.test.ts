@@ -8,7 +8,7 @@ import { openAddressPlan } from '../topology/ipam/ledger-store.js';
 import { loadEstate } from '../topology/load.js';
 import { shippedEstateDir } from '../topology/paths.js';
 import { TenantSpec } from '../topology/schema.js';
-import { checkInvariants, editSpec, mulberry32, newSpec, parseWriteLine, rng, SOAK_CLOUDS, streams, tenantName, type Wanted } from './soak-plan.js';
+import { checkInvariants, editSpec, mulberry32, newSpec, parseWriteLine, rng, sentAfterDeadline, SOAK_CLOUDS, streams, tenantName, type Wanted } from './soak-plan.js';
 
 const estate = loadEstate(shippedEstateDir());
 const plan = openAddressPlan(estate);
@@ -74,6 +74,14 @@ describe('the soak\'s tenants and edits', () => {
 });
 
 describe('--log-writes lines', () => {
+  it('a write sent after its renew deadline, or with no lease, is what the fence must stop', () => {
+    const line = (sent: string, deadline: string, kind = 'write') => parseWriteLine(`${kind} sent=${sent} deadline=${deadline} identity=a cluster=management PATCH /x`)!;
+    expect(sentAfterDeadline(line('2026-12-02T01:40:44.001Z', '2026-12-02T01:40:44.000Z'))).toBe(true);
+    expect(sentAfterDeadline(line('2026-12-02T01:40:44.000Z', '2026-12-02T01:40:44.000Z'))).toBe(false);
+    expect(sentAfterDeadline(line('2026-12-02T01:40:44.000Z', 'none'))).toBe(true);
+    expect(sentAfterDeadline(line('2026-12-02T01:40:45.000Z', '2026-12-02T01:40:44.000Z', 'fenced'))).toBe(false);
+  });
+
   it('reads write and fenced lines, nothing else', () => {
     expect(parseWriteLine('write sent=2026-12-02T01:40:41.625Z deadline=2026-12-02T01:40:44.000Z identity=soak-a-1 cluster=tianshui-cloud PATCH /api/v1/namespaces/x?fieldManager=longyun&force=true')).toEqual({
       kind: 'write',
@@ -87,6 +95,7 @@ describe('--log-writes lines', () => {
       path: '/api/v1/namespaces/x?fieldManager=longyun&force=true',
     });
     expect(parseWriteLine('fenced sent=2026-12-02T01:40:45.000Z deadline=2026-12-02T01:40:44.000Z identity=a cluster=management DELETE /x')?.kind).toBe('fenced');
+    expect(parseWriteLine('fenced sent=2026-12-02T01:40:45.000Z deadline=none identity=b cluster=management POST /api/v1/namespaces')?.deadlineMs).toBeNull();
     expect(parseWriteLine('2026-12-02T01:40:41.625Z soak-a-1 became leader (soak-a-1)')).toBeUndefined();
     expect(parseWriteLine('write sent=soon deadline=later identity=a cluster=m PATCH /x')).toBeUndefined();
   });

@@ -119,8 +119,9 @@ export interface WriteLine {
   kind: 'write' | 'fenced';
   sent: string;
   sentMs: number;
+  /** The sender's renew deadline, or `none` when it held no lease. */
   deadline: string;
-  deadlineMs: number;
+  deadlineMs: number | null;
   identity: string;
   cluster: string;
   method: string;
@@ -129,12 +130,12 @@ export interface WriteLine {
 
 const WRITE_LINE = /^(write|fenced) sent=(\S+) deadline=(\S+) identity=(\S+) cluster=(\S+) ([A-Z]+) (\S+)/;
 
-/** A `write sent=… deadline=… identity=… cluster=… METHOD PATH` line (or `fenced …`), else undefined. */
+/** A `write sent=… deadline=… identity=… cluster=… METHOD PATH` line (or `fenced …`; deadline `none` without a lease), else undefined. */
 export function parseWriteLine(line: string): WriteLine | undefined {
   const m = WRITE_LINE.exec(line.trim());
   if (!m) return undefined;
   const sentMs = Date.parse(m[2]!);
-  const deadlineMs = Date.parse(m[3]!);
+  const deadlineMs = m[3] === 'none' ? null : Date.parse(m[3]!);
   if (Number.isNaN(sentMs) || Number.isNaN(deadlineMs)) return undefined;
   return { kind: m[1] as 'write' | 'fenced', sent: m[2]!, sentMs, deadline: m[3]!, deadlineMs, identity: m[4]!, cluster: m[5]!, method: m[6]!, path: m[7]! };
 }
@@ -225,3 +226,6 @@ export function checkInvariants(input: InvariantInput): Violation[] {
   for (const name of byTenant.keys()) if (!input.wanted.has(name)) out.push({ invariant: 'unknown-tenant', tenant: name, detail: 'objects labelled with it on a member' });
   return out;
 }
+
+/** Sent by a replica after its own renew deadline, or with no lease at all: what the fence must never let through. */
+export const sentAfterDeadline = (w: WriteLine): boolean => w.kind === 'write' && (w.deadlineMs === null || w.sentMs > w.deadlineMs);

@@ -59,7 +59,7 @@ import { resourcePath, type RestClient } from '../operator/rest.js';
 import { desiredStateOf } from '../stacks/desired-state-of.js';
 import { shippedEstateDir } from '../topology/paths.js';
 import { flagValue } from './harness.js';
-import { checkInvariants, editSpec, INVARIANTS, newSpec, parseWriteLine, SOAK_CLOUDS, streams, tenantName, type Rng, type ServedObject, type Violation, type Wanted, type WriteLine } from './soak-plan.js';
+import { checkInvariants, editSpec, INVARIANTS, newSpec, parseWriteLine, sentAfterDeadline, SOAK_CLOUDS, streams, tenantName, type Rng, type ServedObject, type Violation, type Wanted, type WriteLine } from './soak-plan.js';
 
 const LEASE_SECONDS = 4;
 const LEASE = { namespace: OPERATOR_NAMESPACE, name: 'longyun-operator' };
@@ -404,7 +404,7 @@ async function main(): Promise<void> {
     await set.stopAll();
 
     // ---- (a): sent after the sender's own renew deadline ---------------------------------------
-    const sentLate = writes.filter((w) => w.sentMs > w.deadlineMs);
+    const sentLate = writes.filter(sentAfterDeadline);
 
     // ---- (b): received from a replica after another's acquisition ------------------------------
     const events: ClusterEvent[] = plane.clusters.flatMap((c) => readAuditLog(c.auditLog!).map((e) => ({ ...e, cluster: c.name })));
@@ -425,7 +425,7 @@ async function main(): Promise<void> {
       return {
         write: describeWrite(w),
         ...(thaw ? { msAfterMemberThaw: Math.round(receivedMs - thaw.thawedAt), memberFrozenAt: new Date(thaw.frozenAt).toISOString() } : {}),
-        ...(sent ? { sent: sent.sent, senderDeadline: sent.deadline, sentBeforeDeadlineMs: sent.deadlineMs - sent.sentMs } : {}),
+        ...(sent ? { sent: sent.sent, senderDeadline: sent.deadline, sentBeforeDeadlineMs: sent.deadlineMs === null ? null : sent.deadlineMs - sent.sentMs } : {}),
       };
     });
     const count = <T>(xs: T[], key: (x: T) => string) => xs.reduce<Record<string, number>>((m, x) => ((m[key(x)] = (m[key(x)] ?? 0) + 1), m), {});
