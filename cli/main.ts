@@ -137,7 +137,10 @@ clusterOptions(
     .option('--namespace <ns>', 'the operator\'s namespace: lease, kubeconfig Secrets (default: the pod\'s with --in-cluster, else longyun-system)')
     .option('--metrics-bind-address <host:port>', '/metrics, /healthz and /readyz: ":8080" every interface, "127.0.0.1:8080" one, port 0 a free one, "0" none (default: ":8080")')
     .option('--metrics-port <port>', 'shorthand for --metrics-bind-address :PORT; with both, the ports must agree')
-    .option('--lease-duration <seconds>', 'leader lease duration', '15')
+    .option('--lease-duration <seconds>', 'leader lease duration: a follower takes over once the lease has not changed for this long, on its own clock', '15')
+    .option('--renew-deadline <seconds>', 'the leader stops writing, and exits 1, when it has not renewed the lease for this long (default: 2/3 of the lease duration)')
+    .option('--retry-period <seconds>', 'how often the leader renews and a follower looks at the lease (default: 2/15 of the lease duration)')
+    .option('--log-writes', 'print a line on stderr for every write to a cluster as it is sent, or kept back by the fence: "write|fenced sent=… deadline=… identity=… cluster=… METHOD PATH"')
     .option('--identity <id>', 'this replica\'s identity (default: host and pid)'),
 )
   .addHelpText(

@@ -14,11 +14,12 @@ import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
 import { API_VERSION } from './crds.js';
 import { EventRecorder, objectReference } from './events.js';
+import { leaseFence } from './fence.js';
 import { dropManagedFields, Informer } from './informer.js';
-import { LeaderElector } from './leader-election.js';
+import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
-import { KubeApiError, RestClient } from './rest.js';
+import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 import { WorkQueue } from './work-queue.js';
 
 export const OPERATOR_NAMESPACE = 'longyun-system';
@@ -37,7 +38,18 @@ export interface OperatorOptions {
   metricsPort?: number;
   /** The address they listen on; undefined: every interface. */
   metricsHost?: string;
+  /** Leader election (client-go's semantics): lease duration (whole seconds, default 15), renew deadline and retry period (default 2/3 and 2/15 of the lease). */
   leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /**
+   * One line per mutating request: `write sent=… deadline=… identity=… cluster=… METHOD PATH` once
+   * it passed the fence and was handed to its socket, `fenced sent=…` (same fields) when the fence
+   * kept it back. `deadline` is the wall time at which this replica's renew deadline passes.
+   */
+  logWrites?: (line: string) => void;
+  /** The clocks of the election and the fence (tests). */
+  clock?: ElectionClock;
   resyncMs?: number;
   concurrency?: number;
   log?: (line: string) => void;
@@ -51,6 +63,15 @@ export class Operator {
   readonly members = new Map<string, MemberCluster>();
   /** The management cluster, as plain JSON over one keep-alive connection pool. */
   private readonly rest: RestClient;
+  /** The same cluster without the fence: the Lease itself, and the namespace it lives in. */
+  private readonly leaseRest: RestClient;
+  /** The caller's kubeconfig with this replica's User-Agent. */
+  private readonly kubeConfig: k8s.KubeConfig;
+  private readonly clock: ElectionClock;
+  /** Settles when the lease is lost (never after a graceful stop): `operator run` exits then. */
+  readonly lost: Promise<LeaseLostError>;
+  private resolveLost!: (e: LeaseLostError) => void;
+  private stopping: Promise<void> | undefined;
   /** Events on the management cluster, a repeat counted on the Event it repeats. */
   private readonly recorder: EventRecorder;
   private nodeInformer: Informer<CloudNodeObj> | undefined;
@@ -71,22 +92,35 @@ export class Operator {
   constructor(private readonly opts: OperatorOptions) {
     this.namespace = opts.namespace ?? OPERATOR_NAMESPACE;
     this.identity = opts.identity ?? `${hostname()}-${process.pid}`;
-    this.rest = new RestClient(opts.kubeConfig);
+    this.clock = opts.clock ?? systemClock;
+    this.kubeConfig = new UserAgentKubeConfig(opts.kubeConfig, operatorUserAgent(this.identity));
+    this.leaseRest = new RestClient(this.kubeConfig);
+    this.rest = new RestClient(this.kubeConfig, { fence: this.fence('management') });
     this.recorder = new EventRecorder(this.rest, { source: { component: 'longyun-operator' }, onWrite: (verb) => this.metrics.writes.inc({ cluster: 'management', verb }) });
-    this.elector = new LeaderElector(opts.kubeConfig, {
-      namespace: this.namespace,
-      name: 'longyun-operator',
+    this.lost = new Promise((resolve) => (this.resolveLost = resolve));
+    this.elector = new LeaderElector({
       identity: this.identity,
-      leaseDurationSeconds: opts.leaseDurationSeconds ?? 15,
-      retryPeriodMs: Math.max(500, ((opts.leaseDurationSeconds ?? 15) * 1000) / 5),
+      store: new RestLeaseStore(this.leaseRest, this.namespace, 'longyun-operator'),
+      timings: electionTimings(opts.leaseDurationSeconds ?? 15, opts.renewDeadlineMs, opts.retryPeriodMs),
+      clock: this.clock,
       onStartedLeading: () => void this.startLeading(),
-      onStoppedLeading: () => this.stopLeading(),
+      onStoppedLeading: (lost) => this.stopLeading(lost),
       log: (l) => this.log(l),
     });
   }
 
+  /** The write fence of one cluster's client (the management cluster, or a member). */
+  private fence(cluster: string): WriteFence {
+    return leaseFence({ clock: this.clock, deadline: () => this.elector.writeDeadline, identity: this.identity, cluster, ...(this.opts.logWrites ? { logWrites: this.opts.logWrites } : {}) });
+  }
+
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** Election timings in effect (the defaults scaled from the lease duration). */
+  get electionTimings(): { leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number } {
+    return this.elector.timings;
   }
 
   /** The lease holder this replica last saw: itself, another replica, or undefined before its first try. */
@@ -127,11 +161,24 @@ export class Operator {
     return (this.nodeInformer?.hasSynced ?? false) && (this.tenantInformer?.hasSynced ?? false);
   }
 
+  /**
+   * The lease's namespace, before there is a leader: one of the two writes not fenced (with the
+   * Lease's own), and made only when the namespace is missing.
+   */
   private async ensureNamespace(): Promise<void> {
     try {
-      await this.rest.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
+      await this.leaseRest.request('GET', `/api/v1/namespaces/${this.namespace}`);
+      return;
     } catch (e) {
-      // 409: it exists; 403: deployed with least privilege, where the manifests create it.
+      // 403: deployed with least privilege, where the manifests create it.
+      const code = (e as { code?: number }).code;
+      if (code === 403) return;
+      if (code !== 404) throw e;
+    }
+    try {
+      await this.leaseRest.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
+    } catch (e) {
+      // 409: made meanwhile (by another replica).
       const code = (e as { code?: number }).code;
       if (code !== 409 && code !== 403) throw e;
     }
@@ -150,7 +197,7 @@ export class Operator {
       tenantPhases: () => this.phaseCounts(),
     });
     const enqueueTenant = (t: TenantObj) => this.tenantQueue?.add(t.metadata.name);
-    this.nodeInformer = new Informer<CloudNodeObj>(this.opts.kubeConfig, { apiVersion: API_VERSION, kind: 'CloudNode', plural: 'cloudnodes' }, {
+    this.nodeInformer = new Informer<CloudNodeObj>(this.kubeConfig, { apiVersion: API_VERSION, kind: 'CloudNode', plural: 'cloudnodes' }, {
       onAdd: (n) => this.nodeQueue?.add(n.metadata.name),
       onUpdate: (n, old) => {
         if (n.metadata.generation !== old.metadata.generation || n.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.nodeQueue?.add(n.metadata.name);
@@ -162,7 +209,7 @@ export class Operator {
       onDelete: (n) => this.dropMember(n.metadata.name),
       onError: (e) => this.log(`cloudnodes watch: ${(e as Error).message ?? e}`),
     }, { transform: dropManagedFields });
-    this.tenantInformer = new Informer<TenantObj>(this.opts.kubeConfig, { apiVersion: API_VERSION, kind: 'Tenant', plural: 'tenants' }, {
+    this.tenantInformer = new Informer<TenantObj>(this.kubeConfig, { apiVersion: API_VERSION, kind: 'Tenant', plural: 'tenants' }, {
       onAdd: enqueueTenant,
       onUpdate: (t, old) => {
         // Our own status writes do not need another pass; spec, deletion and finalizers do.
@@ -185,12 +232,23 @@ export class Operator {
     }, this.opts.resyncMs ?? 300_000);
   }
 
-  private stopLeading(): void {
-    void this.stopLeadingAsync();
+  /**
+   * The elector stopped leading: gracefully (stop(), which has drained the queues already), or
+   * because the lease was lost. Then the fence holds every write back already; the requests in
+   * flight are cut off too (reads, or writes sent before the deadline), so that the reconciles end
+   * at once, and `lost` settles once the queues have stopped.
+   */
+  private stopLeading(lost?: LeaseLostError): void {
+    if (lost) {
+      const cancelled = new RequestCancelledError(lost.message);
+      this.rest.cancelAll(cancelled);
+      for (const m of this.members.values()) m.rest.cancelAll(cancelled);
+    }
+    void this.stopLeadingAsync().then(() => lost && this.resolveLost(lost));
   }
 
-  private async stopLeadingAsync(): Promise<void> {
-    if (!this.leading) return;
+  private stopLeadingAsync(): Promise<void> {
+    if (!this.leading) return this.stopping ?? Promise.resolve();
     this.leading = false;
     this.metrics.leader.set(0);
     this.log('no longer leading: stopping controllers');
@@ -199,11 +257,14 @@ export class Operator {
     this.metrics.memberUp.reset();
     this.nodeInformer?.stop();
     this.tenantInformer?.stop();
-    await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown()]);
-    for (const m of this.members.values()) m.stop();
-    this.members.clear();
-    this.placements.clear();
-    this.announced.clear();
+    this.stopping = (async () => {
+      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown()]);
+      for (const m of this.members.values()) m.stop();
+      this.members.clear();
+      this.placements.clear();
+      this.announced.clear();
+    })();
+    return this.stopping;
   }
 
   /** Reconciles one CloudNode or Tenant now, and waits until that queue is idle (tests). */
@@ -264,7 +325,11 @@ export class Operator {
     if (existing && existing.source === `${node.spec.context ?? ''}\n${text}`) return { member: existing, secretOwned };
     existing?.stop();
     try {
-      const member = MemberCluster.fromKubeconfig(node.metadata.name, text, node.spec.context, (verb) => this.metrics.writes.inc({ cluster: node.metadata.name, verb }));
+      const member = MemberCluster.fromKubeconfig(node.metadata.name, text, node.spec.context, {
+        onWrite: (verb) => this.metrics.writes.inc({ cluster: node.metadata.name, verb }),
+        userAgent: operatorUserAgent(this.identity),
+        fence: this.fence(node.metadata.name),
+      });
       this.members.set(node.metadata.name, member);
       return { member, secretOwned };
     } catch (e) {

@@ -7,7 +7,7 @@ import { refKey } from '../controllers/tenant-reconciler.js';
 import { VELERO_NAMESPACE } from '../stacks/graph/tenant-objects.js';
 import { LABELS, type K8sObject } from '../stacks/graph/types.js';
 import { dropManagedFields, Informer, type ResourceType } from './informer.js';
-import { KubeApiError, resourcePath, RestClient } from './rest.js';
+import { KubeApiError, resourcePath, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
 /** How long the reachability probe waits for a member's answer. */
@@ -38,15 +38,18 @@ export class MemberCluster {
     readonly source: string,
     /** Called for every write sent (for the writes metric). */
     private readonly onWrite: (verb: 'apply' | 'delete') => void = () => {},
+    /** Checked right before each write goes out (RestClient's WriteFence). */
+    fence?: WriteFence,
   ) {
-    this.rest = new RestClient(kubeConfig);
+    this.rest = new RestClient(kubeConfig, fence ? { fence } : {});
   }
 
-  static fromKubeconfig(name: string, text: string, context?: string, onWrite?: (verb: 'apply' | 'delete') => void): MemberCluster {
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(text);
-    if (context) kc.setCurrentContext(context);
-    return new MemberCluster(name, kc, `${context ?? ''}\n${text}`, onWrite);
+  static fromKubeconfig(name: string, text: string, context?: string, opts: { onWrite?: (verb: 'apply' | 'delete') => void; userAgent?: string; fence?: WriteFence } = {}): MemberCluster {
+    const loaded = new k8s.KubeConfig();
+    loaded.loadFromString(text);
+    if (context) loaded.setCurrentContext(context);
+    const kc = opts.userAgent ? new UserAgentKubeConfig(loaded, opts.userAgent) : loaded;
+    return new MemberCluster(name, kc, `${context ?? ''}\n${text}`, opts.onWrite, opts.fence);
   }
 
   /** The member's version: the reachability probe, so a member that hangs counts as unreachable after 10 s. */

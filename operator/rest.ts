@@ -2,9 +2,93 @@
 // clients of @kubernetes/client-node 1.x map JSON through generated models (`default` becomes
 // `_default`, and a custom resource's `spec` is dropped), so objects we build as plain JSON —
 // server-side apply, lists for the informer caches — go over this path unchanged.
+//
+// A client may carry a write fence: every POST, PUT, PATCH and DELETE is checked, synchronously,
+// once it has a connected socket and right before its headers and body are written to it. Nothing
+// is written before the check (Node buffers what is written before a socket is assigned, or before
+// it has connected, and flushes it later without asking anyone), so a request held back in a
+// keep-alive agent's queue, or by a process frozen in between, is judged when it really goes out.
 import * as k8s from '@kubernetes/client-node';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+
+/** longyun's version, as package.json has it (a unit test keeps them in step). */
+export const LONGYUN_VERSION = '0.1.0';
+
+/** The User-Agent of an operator replica: its identity shows in the API servers' audit logs. */
+export function operatorUserAgent(identity: string): string {
+  return `longyun-operator/${LONGYUN_VERSION} (${identity})`;
+}
+
+/** A write the fence kept from being sent: this replica may not write (its lease is not renewed). */
+export class FencedError extends Error {
+  override name = 'FencedError';
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${method} ${path}: not sent: ${reason}`);
+  }
+}
+
+/** A request cut off by RestClient.cancelAll (its answer, if any, is not waited for). */
+export class RequestCancelledError extends Error {
+  override name = 'RequestCancelledError';
+}
+
+/**
+ * Called synchronously right before a mutating request is written to its socket. It throws (a
+ * FencedError) to keep the request unsent; what it returns, if anything, is called once the
+ * request has been handed to the socket.
+ */
+export interface WriteFence {
+  admit(method: string, path: string): (() => void) | void;
+}
+
+export interface RestClientOptions {
+  fence?: WriteFence;
+  /** Connections per client (default 64); more requests wait in the agent's queue. */
+  maxSockets?: number;
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Whether bytes written to `socket` now go out now: connected and, over TLS, past the handshake. */
+function established(socket: Socket): boolean {
+  if (socket.connecting) return false;
+  if (socket instanceof TLSSocket) {
+    const protocol = socket.getProtocol();
+    return protocol !== null && protocol !== 'unknown';
+  }
+  return true;
+}
+
+/**
+ * A KubeConfig whose every request (typed clients, watches, RestClient) carries `userAgent`: the
+ * same clusters, users and contexts as `from`, which is left unchanged.
+ */
+export class UserAgentKubeConfig extends k8s.KubeConfig {
+  constructor(
+    from: k8s.KubeConfig,
+    readonly userAgent: string,
+  ) {
+    super();
+    this.loadFromOptions({ clusters: from.clusters, users: from.users, contexts: from.contexts, currentContext: from.currentContext });
+  }
+
+  override async applyToHTTPSOptions(opts: Parameters<k8s.KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
+    opts.headers = { ...opts.headers, 'user-agent': this.userAgent };
+    await super.applyToHTTPSOptions(opts);
+  }
+
+  override async applySecurityAuthentication(context: Parameters<k8s.KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    context.setHeaderParam('User-Agent', this.userAgent);
+  }
+}
 
 export class KubeApiError extends Error {
   override name = 'KubeApiError';
@@ -59,8 +143,14 @@ export class RestClient {
    * request itself. Credentials are still read per request (tokens can rotate).
    */
   private agent: HttpsAgent | HttpAgent | undefined;
+  private readonly inFlight = new Set<ClientRequest>();
+  /** Bumped by cancelAll: a request begun before it (still reading credentials) is not sent. */
+  private cancelled: { epoch: number; error?: Error } = { epoch: 0 };
 
-  constructor(private readonly kc: k8s.KubeConfig) {
+  constructor(
+    private readonly kc: k8s.KubeConfig,
+    private readonly options: RestClientOptions = {},
+  ) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
@@ -69,6 +159,17 @@ export class RestClient {
   /** Closes the idle keep-alive connections (requests in flight finish on theirs). */
   close(): void {
     for (const sockets of Object.values(this.agent?.freeSockets ?? {})) for (const s of sockets ?? []) s.destroy();
+  }
+
+  /** Requests made and not yet answered: in flight, or waiting in the agent's queue for a socket. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  /** Ends every request in flight or waiting for a socket: each fails with `error`. */
+  cancelAll(error: Error = new RequestCancelledError('cancelled')): void {
+    this.cancelled = { epoch: this.cancelled.epoch + 1, error };
+    for (const req of this.inFlight) req.destroy(error);
   }
 
   /** One request; `timeoutMs` bounds the wait for an answer (a server that hangs is an error). */
@@ -81,12 +182,15 @@ export class RestClient {
       path: `${this.server.pathname.replace(/\/$/, '')}${path}`,
       headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': contentType } : {}) },
     };
+    const epoch = this.cancelled.epoch;
     await this.kc.applyToHTTPSOptions(opts);
+    if (this.cancelled.epoch !== epoch) throw this.cancelled.error;
     // Through a proxy, keep the kubeconfig's own (proxy) agent.
     if (!this.kc.getCurrentCluster()?.proxyUrl) {
       if (this.agent === undefined) {
         const made = opts.agent as (HttpsAgent & { options: Record<string, unknown> }) | undefined;
-        const options = { ...(made?.options ?? {}), keepAlive: true, maxSockets: 64, maxFreeSockets: 64 };
+        const maxSockets = this.options.maxSockets ?? 64;
+        const options = { ...(made?.options ?? {}), keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
         this.agent = this.server.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
       }
       opts.agent = this.agent;
@@ -111,10 +215,34 @@ export class RestClient {
         });
         res.on('error', reject);
       });
+      this.inFlight.add(req);
+      req.once('close', () => this.inFlight.delete(req));
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs / 1000} s`)));
       req.on('error', reject);
-      if (payload) req.end(payload);
-      else req.end();
+      const fence = MUTATING.has(method) ? this.options.fence : undefined;
+      if (!fence) {
+        if (payload) req.end(payload);
+        else req.end();
+        return;
+      }
+      // Written only from here, in one synchronous step: the check, then headers and body.
+      req.once('socket', (socket: Socket) => {
+        const write = () => {
+          if (req.destroyed) return;
+          let sent: (() => void) | void;
+          try {
+            sent = fence.admit(method, opts.path!);
+          } catch (e) {
+            req.destroy(e as Error);
+            return;
+          }
+          if (payload) req.end(payload);
+          else req.end();
+          sent?.();
+        };
+        if (established(socket)) write();
+        else socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', write);
+      });
     });
   }
 

@@ -13,7 +13,34 @@ export interface OperatorRunOptions extends ClusterOptions {
   metricsBindAddress?: string;
   metricsPort?: string;
   leaseDuration: string;
+  renewDeadline?: string;
+  retryPeriod?: string;
+  logWrites?: boolean;
   identity?: string;
+}
+
+/** Seconds from a flag (decimals allowed), as ms; a bad value is a usage error naming the flag. */
+function secondsFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a positive number of seconds, got "${value}"`);
+  return Math.round(n * 1000);
+}
+
+/** The election's timings from the flags (exit 1 naming them when they do not fit); the defaults scale from --lease-duration. */
+export async function electionTimingsOf(opts: OperatorRunOptions): Promise<{ leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number }> {
+  const { electionTimings, ElectionTimingsError } = await import('../../operator/leader-election.js');
+  const lease = Number(opts.leaseDuration);
+  if (!Number.isInteger(lease) || lease < 1) throw new UsageError(`--lease-duration takes a whole number of seconds ≥ 1, got "${opts.leaseDuration}"`);
+  const renew = secondsFlag('--renew-deadline', opts.renewDeadline);
+  const retry = secondsFlag('--retry-period', opts.retryPeriod);
+  try {
+    return electionTimings(lease, renew, retry);
+  } catch (e) {
+    if (!(e instanceof ElectionTimingsError)) throw e;
+    const flags = e.message.includes('retry period') ? '--retry-period < --renew-deadline' : '--renew-deadline < --lease-duration';
+    throw new UsageError(`${e.message} (${flags}${renew === undefined || retry === undefined ? '; unset, --renew-deadline is 2/3 and --retry-period 2/15 of --lease-duration' : ''})`);
+  }
 }
 
 export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
@@ -21,6 +48,7 @@ export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
   const { OPERATOR_NAMESPACE } = await import('../../operator/manager.js');
   // Flags and the pod's environment first: they fail fast, before the estate loads.
   const listen = metricsListen({ bindAddress: opts.metricsBindAddress, port: opts.metricsPort });
+  const timings = await electionTimingsOf(opts);
   let kubeConfig: k8s.KubeConfig;
   let namespace = opts.namespace ?? OPERATOR_NAMESPACE;
   let namespaceFrom = opts.namespace !== undefined ? '--namespace' : 'the default';
@@ -48,9 +76,10 @@ export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
     plan,
     namespace,
     ...(listen ? { metricsPort: listen.port, ...(listen.host !== undefined ? { metricsHost: listen.host } : {}) } : {}),
-    leaseDurationSeconds: Number(opts.leaseDuration),
+    ...timings,
     ...(opts.identity ? { identity: opts.identity } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
+    ...(opts.logWrites ? { logWrites: (line: string) => process.stderr.write(`${line}\n`) } : {}),
   });
   try {
     await op.start();
@@ -65,15 +94,22 @@ export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
   const bound = listen && { ...listen, port: op.metricsPort! };
   const serving = bound ? `metrics on ${localUrl(bound, '/metrics')} (bound to ${formatListen(bound)}${bound.host === undefined ? ', all interfaces' : ''})` : 'no metrics server (--metrics-bind-address 0)';
   process.stderr.write(`longyun operator ${op.identity}: ${serving}, estate ${estate.name}, namespace ${namespace} (${namespaceFrom})\n`);
-  await new Promise<void>((resolve) => {
+  const lost = await new Promise<Error | undefined>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`${signal}: shutting down (finishing reconciles in flight, releasing the lease)\n`);
-      void op.stop().then(resolve);
+      void op.stop().then(() => resolve(undefined));
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+    void op.lost.then(resolve);
   });
-  return EXIT.OK;
+  if (!lost) return EXIT.OK;
+  // As client-go's leader election ends a process: its writes are fenced already; exit so that
+  // the pod restarts and competes afresh.
+  process.stderr.write(`error: ${lost.message}; exiting with ${EXIT.ERROR} so that the replica restarts\n`);
+  // Bounded: the lease's release may wait on an API server that is away.
+  await Promise.race([op.stop(), new Promise((r) => setTimeout(r, timings.renewDeadlineMs).unref())]);
+  process.exit(EXIT.ERROR);
 }
 
 export async function operatorManifests(opts: { image?: string; namespace: string; replicas: string }): Promise<number> {
