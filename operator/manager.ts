@@ -16,7 +16,7 @@ import { API_VERSION } from './crds.js';
 import { EventRecorder, objectReference } from './events.js';
 import { leaseFence } from './fence.js';
 import { dropManagedFields, Informer } from './informer.js';
-import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock } from './leader-election.js';
+import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock, type ElectionTimings } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
@@ -50,6 +50,12 @@ export interface OperatorOptions {
   logWrites?: (line: string) => void;
   /** The clocks of the election and the fence (tests). */
   clock?: ElectionClock;
+  /**
+   * After a lost lease, once the queues have stopped, compete again as a restarted replica would
+   * (tests that take the management API server away). Without it the replica stays out, as
+   * client-go's elector does: `operator run` exits then, and its pod restarts.
+   */
+  rejoinAfterLoss?: boolean;
   resyncMs?: number;
   concurrency?: number;
   log?: (line: string) => void;
@@ -68,17 +74,20 @@ export class Operator {
   /** The caller's kubeconfig with this replica's User-Agent. */
   private readonly kubeConfig: k8s.KubeConfig;
   private readonly clock: ElectionClock;
-  /** Settles when the lease is lost (never after a graceful stop): `operator run` exits then. */
+  /** Settles at the first lost lease (never after a graceful stop), once the queues have stopped: `operator run` exits then. */
   readonly lost: Promise<LeaseLostError>;
   private resolveLost!: (e: LeaseLostError) => void;
   private stopping: Promise<void> | undefined;
+  private stopped = false;
   /** Events on the management cluster, a repeat counted on the Event it repeats. */
   private readonly recorder: EventRecorder;
   private nodeInformer: Informer<CloudNodeObj> | undefined;
   private tenantInformer: Informer<TenantObj> | undefined;
   private nodeQueue: WorkQueue | undefined;
   private tenantQueue: WorkQueue | undefined;
-  private readonly elector: LeaderElector;
+  private elector: LeaderElector;
+  /** Leadership terms begun, so that a term's late start-up does not run into the next one. */
+  private term = 0;
   private server: Server | undefined;
   private resync: NodeJS.Timeout | undefined;
   /** Placements decided by this process and not yet seen in a Tenant's status. */
@@ -98,10 +107,14 @@ export class Operator {
     this.rest = new RestClient(this.kubeConfig, { fence: this.fence('management') });
     this.recorder = new EventRecorder(this.rest, { source: { component: 'longyun-operator' }, onWrite: (verb) => this.metrics.writes.inc({ cluster: 'management', verb }) });
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
-    this.elector = new LeaderElector({
+    this.elector = this.newElector(electionTimings(opts.leaseDurationSeconds ?? 15, opts.renewDeadlineMs, opts.retryPeriodMs));
+  }
+
+  private newElector(timings: ElectionTimings): LeaderElector {
+    return new LeaderElector({
       identity: this.identity,
       store: new RestLeaseStore(this.leaseRest, this.namespace, 'longyun-operator'),
-      timings: electionTimings(opts.leaseDurationSeconds ?? 15, opts.renewDeadlineMs, opts.retryPeriodMs),
+      timings,
       clock: this.clock,
       onStartedLeading: () => void this.startLeading(),
       onStoppedLeading: (lost) => this.stopLeading(lost),
@@ -152,6 +165,7 @@ export class Operator {
 
   /** Graceful: stop taking work, finish reconciles in flight, release the lease. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.stopLeadingAsync();
     await this.elector.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
@@ -187,6 +201,7 @@ export class Operator {
   private async startLeading(): Promise<void> {
     if (this.leading) return;
     this.leading = true;
+    const term = ++this.term;
     this.metrics.leader.set(1);
     this.log('leading: starting controllers');
     const concurrency = this.opts.concurrency ?? 8;
@@ -225,6 +240,7 @@ export class Operator {
       onError: (e) => this.log(`tenants watch: ${(e as Error).message ?? e}`),
     }, { transform: dropManagedFields });
     await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
+    if (term !== this.term || !this.leading) return; // this term ended while the caches filled
     // Periodic resync: every key again, so drift is corrected even without an event.
     this.resync = setInterval(() => {
       for (const n of this.nodeInformer?.list() ?? []) this.nodeQueue?.add(n.metadata.name);
@@ -244,7 +260,14 @@ export class Operator {
       this.rest.cancelAll(cancelled);
       for (const m of this.members.values()) m.rest.cancelAll(cancelled);
     }
-    void this.stopLeadingAsync().then(() => lost && this.resolveLost(lost));
+    void this.stopLeadingAsync().then(() => {
+      if (!lost) return;
+      this.resolveLost(lost);
+      if (this.opts.rejoinAfterLoss && !this.stopped) {
+        this.elector = this.newElector(this.elector.timings);
+        this.elector.start();
+      }
+    });
   }
 
   private stopLeadingAsync(): Promise<void> {

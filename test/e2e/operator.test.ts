@@ -29,7 +29,9 @@ const logs: string[] = [];
 let logsAtMemberRestart: number | undefined;
 
 function newOperator(identity: string): Operator {
-  const op = new Operator({ kubeConfig: env.management, estate, plan, identity, leaseDurationSeconds: 4, metricsPort: 0, log: (l) => logs.push(l) });
+  // The management API server is restarted under it below, for longer than the renew deadline:
+  // the replica loses the lease then and, like a restarted pod, competes again.
+  const op = new Operator({ kubeConfig: env.management, estate, plan, identity, leaseDurationSeconds: 4, rejoinAfterLoss: true, metricsPort: 0, log: (l) => logs.push(l) });
   operators.push(op);
   return op;
 }
