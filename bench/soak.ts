@@ -212,6 +212,9 @@ async function main(): Promise<void> {
   if (!logWrites) log('this build of the operator has no --log-writes: figure (a) cannot be read');
   const load = loadavg()[0]!;
   const random = streams(seed, ['tenants', 'leader', 'member']);
+  // Which build ran (the bundle is built from the checkout it runs in).
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' });
+  const commit = git.status === 0 ? git.stdout.trim() : null;
 
   const work = mkdtempSync(join(tmpdir(), 'longyun-bench-soak-'));
   const stateDir = join(work, 'dev');
@@ -437,6 +440,7 @@ async function main(): Promise<void> {
       bench: 'soak',
       seed,
       replay: `node dist/bench/soak.js --seed ${seed} --duration ${durationS} --tenants ${tenantCount}`,
+      commit,
       durationSeconds: durationS,
       chaosSeconds: round(chaosSeconds),
       tenants: tenantCount,
