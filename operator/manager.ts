@@ -132,7 +132,7 @@ export class Operator {
   }
 
   /** Election timings in effect (the defaults scaled from the lease duration). */
-  get electionTimings(): { leaseDurationSeconds: number; renewDeadlineMs: number; retryPeriodMs: number } {
+  get electionTimings(): ElectionTimings {
     return this.elector.timings;
   }
 

@@ -107,7 +107,7 @@ export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
   // As client-go's leader election ends a process: its writes are fenced already; exit so that
   // the pod restarts and competes afresh.
   process.stderr.write(`error: ${lost.message}; exiting with ${EXIT.ERROR} so that the replica restarts\n`);
-  // Bounded: the lease's release may wait on an API server that is away.
+  // Bounded: nothing more can be written, and a scrape may hold the metrics server open.
   await Promise.race([op.stop(), new Promise((r) => setTimeout(r, timings.renewDeadlineMs).unref())]);
   process.exit(EXIT.ERROR);
 }
