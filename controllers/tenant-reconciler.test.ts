@@ -251,6 +251,21 @@ describe('reconcileTenant', () => {
     expect(d2.actions).toEqual([{ type: 'removeFinalizer' }]);
   });
 
+  it('on deletion also removes what its node holds labelled as the tenant\'s but not recorded as applied (applied by a replica that stopped before recording it)', () => {
+    const dr = { rpoMinutes: 60, rtoMinutes: 240, centres: ['remote-dr' as const] };
+    const first = reconcileTenant(tenant({}, { mlps: 3, dr }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const member = asObserved(applies(first.actions).map((a) => a.object));
+    const schedule = applies(first.actions).find((a) => a.object.kind === 'Schedule')!.object;
+    // Recorded: the node and the namespace only.
+    const recorded = { ...first.status, appliedObjects: [{ apiVersion: 'v1', kind: 'Namespace', name: 'tianshui-permits' }] };
+    const deleting = tenant({ status: recorded, metadata: { name: 'tianshui-permits', generation: 2, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() } }, { mlps: 3, dr });
+    const d = reconcileTenant(deleting, { nodes, allocated: none, memberObjects: member }, ctx);
+    const deleted = d.actions.filter((a): a is Extract<TenantAction, { type: 'delete' }> => a.type === 'delete').map((a) => refKey(a.ref));
+    expect(deleted).toHaveLength(member.size);
+    expect(deleted).toContain(refKey(refOf(schedule)));
+    expect(d.actions).not.toContainEqual({ type: 'removeFinalizer' });
+  });
+
   it('removes objects it applied that are no longer wanted (a plane dropped from the spec)', () => {
     const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
     const member = asObserved(applies(first.actions).map((a) => a.object));

@@ -103,8 +103,12 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   if (tenant.metadata.deletionTimestamp) {
     const hasFinalizer = tenant.metadata.finalizers?.includes(TENANT_FINALIZER) ?? false;
     if (!hasFinalizer) return { actions, status: tenant.status ?? {} };
-    const left = node === undefined ? [] : applied.filter((r) => observed.memberObjects === undefined || observed.memberObjects.has(refKey(r)));
-    // Delete namespaced objects' namespace last: deleting it removes the rest anyway.
+    // What it applied and is still there, and whatever else on its node is labelled as this
+    // tenant's: an object applied by a replica that stopped before recording it, or a stale
+    // leader's late write (a Schedule in Velero's namespace would outlive the tenant's namespace).
+    const recorded = new Set(applied.map(refKey));
+    const unrecorded = [...(observed.memberObjects?.values() ?? [])].map(refOf).filter((r) => !recorded.has(refKey(r)));
+    const left = node === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || observed.memberObjects.has(refKey(r))), ...unrecorded];
     for (const r of left) if (node) actions.push({ type: 'delete', node, ref: r });
     set(TenantConditions.Ready, 'False', Reasons.Deleting, left.length ? `removing ${left.length} objects from ${node}` : 'removed from the member cluster');
     if (left.length === 0) actions.push({ type: 'removeFinalizer' });

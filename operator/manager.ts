@@ -9,7 +9,7 @@ import { ownBackupLocation } from '../controllers/backup-locations.js';
 import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type BackupLocationsInput, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
 import { CloudNodeConditions, isTrue, mergeOwnConditions, OWN_CONDITION_TYPES, Reasons, setCondition, TenantConditions, withFinalizer } from '../controllers/conditions.js';
 import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
-import { reconcileTenant, refOf, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
+import { reconcileTenant, refKey, refOf, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
 import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
 import { API_VERSION } from './crds.js';
@@ -524,6 +524,15 @@ export class Operator {
       if (decision.status.node && !tenant.metadata.deletionTimestamp) this.placements.set(name, { node: decision.status.node, resources: quotaResources(tenant.spec.quota) });
       let finalizers = tenant.metadata.finalizers ?? [];
       let applied = 0;
+      // Write-ahead: the node and every object about to be applied are in the Tenant's status
+      // before the first apply. A replica can stop between an apply and the status write after it
+      // (killed, or fenced when it lost the lease); its successor deletes a tenant's objects from
+      // what the status records, and would leave unrecorded ones behind. Until this pass is done,
+      // the record keeps the objects it is about to delete too.
+      const before = tenant.status?.node === undefined ? [] : (tenant.status.appliedObjects ?? []);
+      const recorded = new Set(before.map(refKey));
+      const intent: TenantStatus = { ...decision.status, appliedObjects: [...before, ...(decision.status.appliedObjects ?? []).filter((r) => !recorded.has(refKey(r)))] };
+      let writeAhead = decision.actions.some((a) => a.type === 'apply' && (a.node !== tenant.status?.node || !recorded.has(refKey(refOf(a.object)))));
       for (const a of decision.actions) {
         switch (a.type) {
           case 'addFinalizer':
@@ -533,6 +542,10 @@ export class Operator {
           case 'apply': {
             const m = this.members.get(a.node);
             if (!m) throw new Error(`member cluster "${a.node}" is not connected`);
+            if (writeAhead) {
+              await this.patchStatus('tenants', name, intent);
+              writeAhead = false;
+            }
             try {
               await m.apply(a.object);
               applied++;
@@ -542,7 +555,7 @@ export class Operator {
               // Say why in the Tenant's status, then retry with backoff.
               const message = `applying ${a.object.kind} ${a.object.metadata.namespace ?? ''}/${a.object.metadata.name} on ${a.node}: ${(e as Error).message}`;
               const conditions = setCondition(decision.status.conditions, { type: TenantConditions.Provisioned, status: 'False', reason: Reasons.ApplyFailed, message, ...(tenant.metadata.generation !== undefined ? { observedGeneration: tenant.metadata.generation } : {}) }, new Date());
-              await this.patchStatus('tenants', name, { ...decision.status, conditions }).catch(() => {});
+              await this.patchStatus('tenants', name, { ...intent, conditions }).catch(() => {});
               throw e;
             }
             break;

@@ -46,6 +46,7 @@ Examples:
     .option('-m, --members <n>', 'member API servers besides the management one, 0-16 (default: 2, or as many as --as names)')
     .option('--as <clouds>', 'the estate clouds the members stand for, one per member in order (default: the provincial cloud, then the municipal clouds in estate order)')
     .option('--no-register', 'do not register the members as CloudNodes (onboard them later with `longyun node onboard`)')
+    .option('--audit', "give every API server an audit log: each write (who, user agent, verb, object, answer, when), JSON lines in STATE/audit/CLUSTER.log")
     .addOption(new Option('-e, --estate <dir>', 'the estate the clouds come from').default(defaultEstateDir(), 'the shipped Gansu estate, or $LONGYUN_ESTATE'))
     .addOption(stateDirOption())
     .addOption(outputOption())
@@ -57,13 +58,18 @@ prefixes (/longyun/management, /longyun/member-1, …). The management cluster g
 CRDs, the members the Multus and Velero stand-in CRDs, and each member is registered as the
 CloudNode of an estate cloud (a Secret with its kubeconfig in longyun-system, then the CloudNode);
 \`longyun operator run\` then onboards them. Fails if one is already running in the state directory.
+With --audit, each API server writes an audit log (--audit-log-path, --audit-policy-file): every
+write at Metadata level (no bodies) when its response is complete; reads are not logged. The
+paths are in state.json and in -o json (clusters[].auditLog); \`dev down --keep-logs\` keeps them.
 Exit codes: 0 ready · 1 error (binaries not built, a server did not start; its log is named).
 
 Examples:
   $ longyun dev up                                   member-1 = gansu-provincial, member-2 = lanzhou-cloud
   $ longyun dev up --as tianshui-cloud,gansu-provincial
   $ longyun dev up --members 3 --no-register --state-dir /tmp/longyun-dev
-  $ longyun dev up -o json | jq -r '.clusters[] | .kubeconfig'`,
+  $ longyun dev up -o json | jq -r '.clusters[] | .kubeconfig'
+  $ longyun dev up --audit -o json | jq -r '.clusters[] | .auditLog'
+  $ jq -c 'select(.user.username == "longyun-admin") | [.verb, .objectRef.resource, .responseStatus.code]' ~/.local/state/longyun/dev/audit/management.log`,
     )
     .action(action(async (opts: UpCommandOptions) => upCommand(opts)));
 
@@ -94,6 +100,7 @@ interface UpCommandOptions {
   members?: string;
   as?: string;
   register: boolean;
+  audit?: boolean;
   estate: string;
   stateDir?: string;
   output: Output;
@@ -120,7 +127,7 @@ async function upCommand(opts: UpCommandOptions): Promise<number> {
   const say = (m: string) => {
     if (progress) process.stderr.write(`dev up: ${m}\n`);
   };
-  const plane = await up({ members, stateDir: opts.stateDir, onProgress: progress ? say : undefined });
+  const plane = await up({ members, stateDir: opts.stateDir, audit: opts.audit ?? false, onProgress: progress ? say : undefined });
   // The operator's CRDs in the management cluster; Multus and Velero stand-ins in the members.
   const { installDevCrds, registerDevMembers } = await import('../../operator/dev-setup.js');
   for (const i of await installDevCrds(plane)) say(`${i.cluster}: installed ${i.installed.join(', ')}`);
@@ -143,6 +150,7 @@ async function upCommand(opts: UpCommandOptions): Promise<number> {
   const management = plane.clusters.find((c) => c.role === 'management');
   const mgmtKubeconfig = management?.kubeconfig ?? 'management.kubeconfig';
   process.stdout.write(`\netcd ${plane.etcd.url}\n`);
+  if (plane.auditPolicy) process.stdout.write(`Audit logs (writes, JSON lines): ${plane.clusters.map((c) => c.auditLog).join(', ')}\n`);
   if (management) process.stdout.write(`Try: ${plane.kubectl ?? 'kubectl'} --kubeconfig ${mgmtKubeconfig} get cloudnodes\n`);
   if (registered.length > 0) process.stdout.write(`Onboard the registered members: longyun operator run --kubeconfig ${mgmtKubeconfig}\n`);
   else if (members > 0) process.stdout.write(`Onboard a member: longyun node onboard --kubeconfig ${mgmtKubeconfig} --member-kubeconfig <member kubeconfig> --unit tianshui --kind municipal --wait\n`);

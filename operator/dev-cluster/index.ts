@@ -10,6 +10,7 @@
 //   clusters/NAME/tokens.csv          the API server's --token-auth-file (admin + least-privilege user)
 //   etcd/data/                        etcd's data (--unsafe-no-fsync: throwaway)
 //   pids/NAME.pid, logs/NAME.log      one per process
+//   audit/policy.yaml, audit/NAME.log with `audit: true`: each API server's audit log (JSON lines)
 //
 // `up()` returns the cluster descriptions (servers, kubeconfigs, tokens, CA): later steps (installing
 // the CRDs in the management cluster, registering the members) take them from there, or from
@@ -19,6 +20,7 @@ import { type Server, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LongyunError } from '../../topology/errors.js';
+import { AUDIT_POLICY_YAML } from './audit.js';
 import { httpCall, probe } from './http.js';
 import { KUBERNETES_VERSION, defaultStateDir, findBinaries } from './paths.js';
 import { type ClusterTokens, type Pki, ADMIN_USER, createPki, kubeconfigYaml, newTokens, writeTokenFile } from './pki.js';
@@ -42,6 +44,7 @@ export type { ClusterTokens } from './pki.js';
 export type { ProcessRecord } from './processes.js';
 export { httpCall, probe } from './http.js';
 export type { HttpOptions, HttpResponse } from './http.js';
+export { AUDIT_POLICY_YAML } from './audit.js';
 
 export const STATE_VERSION = 1;
 /** The controllers each kube-controller-manager runs (no kubelet, no scheduler: nothing that needs nodes or pods running). */
@@ -72,6 +75,8 @@ export interface DevCluster {
   tokens: ClusterTokens;
   apiserver: ProcessRecord;
   controllerManager: (ProcessRecord & { port: number }) | null;
+  /** Its audit log (`STATE/audit/NAME.log`, JSON lines) when started with `audit: true`, else null. */
+  auditLog: string | null;
 }
 
 /** state.json: what `up` started. */
@@ -89,6 +94,8 @@ export interface DevControlPlane {
   /** Wall time of `up`, in seconds, once ready. */
   upSeconds: number | null;
   etcd: { url: string; clientPort: number; peerPort: number; dataDir: string; process: ProcessRecord };
+  /** The audit policy every API server was started with (`STATE/audit/policy.yaml`), or null without `audit`. */
+  auditPolicy: string | null;
   clusters: DevCluster[];
 }
 
@@ -102,6 +109,11 @@ export interface UpOptions {
   readyTimeoutMs?: number;
   /** Extra flags for every kube-apiserver. */
   apiserverArgs?: string[];
+  /**
+   * Start every API server with an audit log (`--audit-log-path`, `--audit-policy-file`): one JSON
+   * line per write (read-only verbs are not logged), at Metadata level, at ResponseComplete.
+   */
+  audit?: boolean;
   controllers?: readonly string[];
   /** Progress messages (one line each). */
   onProgress?: (message: string) => void;
@@ -122,14 +134,15 @@ function paths(stateDir: string) {
     clusters: join(stateDir, 'clusters'),
     pids: join(stateDir, 'pids'),
     logs: join(stateDir, 'logs'),
+    audit: join(stateDir, 'audit'),
   };
 }
 
-/** The state directory's own entries: only these are ever deleted (never the directory's other contents). */
+/** The state directory's own entries: only these are ever deleted (never the directory's other contents). Logs are the process logs and the audit logs. */
 function ownEntries(stateDir: string, keepLogs: boolean): string[] {
   const p = paths(stateDir);
   const kubeconfigs = existsSync(stateDir) ? readdirSync(stateDir).filter((f) => /^(management|member-\d+)\.kubeconfig$/.test(f)) : [];
-  return [p.state, `${p.state}.tmp`, p.pki, p.etcd, p.clusters, p.pids, ...(keepLogs ? [] : [p.logs]), ...kubeconfigs.map((f) => join(stateDir, f))];
+  return [p.state, `${p.state}.tmp`, p.pki, p.etcd, p.clusters, p.pids, ...(keepLogs ? [] : [p.logs, p.audit]), ...kubeconfigs.map((f) => join(stateDir, f))];
 }
 
 /** Writes a file atomically: temp file, fsync, rename. */
@@ -319,6 +332,11 @@ export async function up(opts: UpOptions = {}): Promise<DevControlPlane> {
     const p = paths(stateDir);
     for (const d of [p.pids, p.logs, p.clusters]) mkdirSync(d, { recursive: true, mode: 0o700 });
     mkdirSync(join(p.etcd, 'data'), { recursive: true, mode: 0o700 });
+    const auditPolicy = opts.audit ? join(p.audit, 'policy.yaml') : null;
+    if (auditPolicy) {
+      mkdirSync(p.audit, { recursive: true, mode: 0o700 });
+      writeFileSync(auditPolicy, AUDIT_POLICY_YAML, { mode: 0o600 });
+    }
     const started: Started[] = [];
     const env = childEnv();
     // Set when one server failed: the other start-up branches stop where they are (nothing more is started).
@@ -365,6 +383,7 @@ export async function up(opts: UpOptions = {}): Promise<DevControlPlane> {
         readyAt: null,
         upSeconds: null,
         etcd: { url: etcdUrl, clientPort, peerPort, dataDir: join(p.etcd, 'data'), process: etcd.record },
+        auditPolicy,
         clusters: [],
       };
       writeState(state);
@@ -378,8 +397,10 @@ export async function up(opts: UpOptions = {}): Promise<DevControlPlane> {
         const tokenFile = join(dir, 'tokens.csv');
         writeTokenFile(tokenFile, tokens);
         const etcdPrefix = `/longyun/${name}`;
-        say(`starting kube-apiserver ${name} on https://127.0.0.1:${port} (etcd prefix ${etcdPrefix})`);
-        const proc = start(`${name}-apiserver`, bins.kubeApiserver, apiserverArgs({ port, etcdUrl, etcdPrefix, pki, tokenFile, certDir: join(dir, 'apiserver-certs'), extra: opts.apiserverArgs ?? [] }));
+        const auditLog = auditPolicy ? join(p.audit, `${name}.log`) : null;
+        say(`starting kube-apiserver ${name} on https://127.0.0.1:${port} (etcd prefix ${etcdPrefix})${auditLog ? `, audit log ${auditLog}` : ''}`);
+        const audit = auditPolicy && auditLog ? { policyFile: auditPolicy, logPath: auditLog } : null;
+        const proc = start(`${name}-apiserver`, bins.kubeApiserver, apiserverArgs({ port, etcdUrl, etcdPrefix, pki, tokenFile, certDir: join(dir, 'apiserver-certs'), audit, extra: opts.apiserverArgs ?? [] }));
         const cluster: DevCluster = {
           name,
           role,
@@ -391,6 +412,7 @@ export async function up(opts: UpOptions = {}): Promise<DevControlPlane> {
           tokens,
           apiserver: proc.record,
           controllerManager: null,
+          auditLog,
         };
         state.clusters.push(cluster);
         return { cluster, proc, kcmPort: ports[3 + 2 * i]!, dir };
@@ -452,7 +474,7 @@ export async function up(opts: UpOptions = {}): Promise<DevControlPlane> {
   });
 }
 
-function apiserverArgs(a: { port: number; etcdUrl: string; etcdPrefix: string; pki: Pki; tokenFile: string; certDir: string; extra: string[] }): string[] {
+function apiserverArgs(a: { port: number; etcdUrl: string; etcdPrefix: string; pki: Pki; tokenFile: string; certDir: string; audit: { policyFile: string; logPath: string } | null; extra: string[] }): string[] {
   return [
     '--advertise-address=127.0.0.1',
     '--bind-address=127.0.0.1',
@@ -472,6 +494,17 @@ function apiserverArgs(a: { port: number; etcdUrl: string; etcdPrefix: string; p
     `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
     '--disable-admission-plugins=ServiceAccount',
     '--endpoint-reconciler-type=none',
+    ...(a.audit
+      ? [
+          `--audit-policy-file=${a.audit.policyFile}`,
+          `--audit-log-path=${a.audit.logPath}`,
+          '--audit-log-format=json',
+          // Each event is written before the response goes out: a request answered is a request logged.
+          '--audit-log-mode=blocking',
+          // Never rotated: a test or bench reads one file per API server from start to end.
+          '--audit-log-maxsize=0',
+        ]
+      : []),
     ...a.extra,
   ];
 }

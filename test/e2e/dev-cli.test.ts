@@ -1,11 +1,13 @@
 // `longyun dev up` from the CLI: the control plane comes up with the operator's CRDs installed in
 // the management cluster and the add-ons' stand-in CRDs in the members, each member registered as
-// the CloudNode of an estate cloud, which the operator then onboards; `dev down` stops it.
+// the CloudNode of an estate cloud, which the operator then onboards; `dev down` stops it. With
+// --audit every API server keeps an audit log of the writes it received.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readAuditLog } from '../../operator/dev-cluster/audit.js';
 import { RestClient } from '../../operator/rest.js';
 import { BIN, longyun } from './cli-helpers.js';
 import { kubeConfigOf, waitFor } from './operator-helpers.js';
@@ -17,18 +19,30 @@ interface Node {
 }
 
 describe('longyun dev up', () => {
-  it('installs the CRDs, registers the members as the clouds named, prints JSON without tokens, and dev down stops it', async () => {
+  it('installs the CRDs, registers the members as the clouds named, prints JSON without tokens, keeps audit logs with --audit, and dev down stops it', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'longyun-dev-cli-'));
     try {
       // --as names one cloud, so one member.
-      const r = longyun(['dev', 'up', '--as', 'tianshui-cloud', '--state-dir', stateDir, '-o', 'json']);
+      const r = longyun(['dev', 'up', '--as', 'tianshui-cloud', '--audit', '--state-dir', stateDir, '-o', 'json']);
       expect(r.code, r.stderr).toBe(0);
-      const plane = JSON.parse(r.stdout) as { clusters: Array<{ name: string; kubeconfig: string; cloudNode: string | null; tokens?: unknown }> };
+      const plane = JSON.parse(r.stdout) as { auditPolicy: string | null; clusters: Array<{ name: string; kubeconfig: string; cloudNode: string | null; auditLog: string | null; tokens?: unknown }> };
       expect(plane.clusters.map((c) => [c.name, c.cloudNode])).toEqual([
         ['management', null],
         ['member-1', 'tianshui-cloud'],
       ]);
       expect(plane.clusters.every((c) => c.tokens === undefined)).toBe(true);
+      // One audit log per API server in the state directory: registering the member was written
+      // there (the Secret, then the CloudNode, by the admin), and no read was.
+      expect(plane.clusters.map((c) => c.auditLog)).toEqual([join(stateDir, 'audit', 'management.log'), join(stateDir, 'audit', 'member-1.log')]);
+      expect(plane.auditPolicy).toBe(join(stateDir, 'audit', 'policy.yaml'));
+      const written = readAuditLog(plane.clusters[0]!.auditLog!).filter((e) => e.user === 'longyun-admin');
+      expect(written.map((e) => [e.verb, e.objectRef?.resource, e.objectRef?.name, e.code])).toEqual(
+        expect.arrayContaining([
+          ['patch', 'secrets', 'tianshui-cloud-kubeconfig', 201],
+          ['patch', 'cloudnodes', 'tianshui-cloud', 201],
+        ]),
+      );
+      expect(readAuditLog(plane.clusters[1]!.auditLog!).filter((e) => ['get', 'list', 'watch'].includes(e.verb))).toEqual([]);
       const mgmt = new RestClient(kubeConfigOf(plane.clusters[0]!.kubeconfig));
       const crdNames = async (rest: RestClient) =>
         (await rest.request<{ items: Array<{ metadata: { name: string } }> }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).items.map((c) => c.metadata.name).sort();
@@ -63,6 +77,7 @@ describe('longyun dev up', () => {
     } finally {
       const d = longyun(['dev', 'down', '--state-dir', stateDir]);
       expect(d.code).toBe(0);
+      expect(existsSync(join(stateDir, 'audit'))).toBe(false);
       rmSync(stateDir, { recursive: true, force: true });
     }
   }, 180_000);
