@@ -88,6 +88,8 @@ interface Exit {
   signal: NodeJS.Signals | null;
   /** Killed by the soak (a fault or the end), or exited on its own (e.g. after losing the lease). */
   cause: 'leader-kill' | 'end' | 'own';
+  /** Its last log line other than a write line: why it exited, when it says. */
+  lastLine: string;
 }
 
 /** One `longyun operator run` process in a slot (its credentials); restarted with a new identity when it exits. */
@@ -95,6 +97,7 @@ class Replica {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
   killedFor: Exit['cause'] | undefined;
+  lastLine = '';
   private partial = '';
 
   constructor(
@@ -112,7 +115,10 @@ class Replica {
       out.write(d);
       const lines = (this.partial + d.toString()).split('\n');
       this.partial = lines.pop()!;
-      for (const l of lines) onLine(l);
+      for (const l of lines) {
+        if (!/^(write|fenced) sent=/.test(l) && l.trim() !== '') this.lastLine = l;
+        onLine(l);
+      }
     });
     this.exited = new Promise((res) => this.child.once('exit', () => res()));
   }
@@ -148,7 +154,7 @@ class ReplicaSet {
     this.current.set(slot, r);
     r.child.once('exit', (code, signal) => {
       out.end();
-      this.exits.push({ identity, at: new Date().toISOString(), code, signal, cause: r.killedFor ?? 'own' });
+      this.exits.push({ identity, at: new Date().toISOString(), code, signal, cause: r.killedFor ?? 'own', lastLine: r.lastLine });
       log(`${identity} exited (${signal ?? `code ${code}`}${r.killedFor ? `, ${r.killedFor}` : ''})`);
       if (this.restarting) setTimeout(() => this.restarting && this.start(slot), RESTART_DELAY_MS);
     });
@@ -449,7 +455,12 @@ async function main(): Promise<void> {
       loadAverageAtStart: round(load, 2),
       operations: { ...ops, edits, wantedAtEnd: [...wanted.values()].filter((w) => w.state === 'present').length, deletedAtEnd: [...wanted.values()].filter((w) => w.state === 'deleted').length },
       faults: { injected: faults.filter((f) => !f.skipped).length, byKind: count(faults.filter((f) => !f.skipped), (f) => f.kind), skipped: faults.filter((f) => f.skipped).length, list: [...faults].sort((x, y) => x.t - y.t) },
-      replicaExits: { byCause: count(set.exits, (x) => `${x.cause}${x.cause === 'own' ? ` (${x.signal ?? `code ${x.code}`})` : ''}`), list: set.exits },
+      replicaExits: {
+        byCause: count(set.exits, (x) => `${x.cause}${x.cause === 'own' ? ` (${x.signal ?? `code ${x.code}`})` : ''}`),
+        // Exits the soak did not cause by freezing that replica (e.g. renewals starved on a loaded machine).
+        ownWithoutAFreeze: set.exits.filter((x) => x.cause === 'own' && !faults.some((f) => f.kind === 'leader-freeze' && !f.skipped && f.target === x.identity)),
+        list: set.exits,
+      },
       leaseAcquisitions: acquisitions.length,
       finalLeaseHolder: finalHolder ?? null,
       settle: { seconds: round(settleSeconds), converged: invariantViolations === 0, guardSeconds: SETTLE_GUARD_MS / 1000 },
