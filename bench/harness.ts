@@ -23,3 +23,15 @@ export function runChild<T>(script: string, args: string[]): T {
   }
   return JSON.parse(r.stdout) as T;
 }
+
+/** mulberry32: a small, fast 32-bit generator; the same seed gives the same stream. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -6,18 +6,9 @@ import { covers, refKey, refOf, type TenantResource } from '../controllers/tenan
 import type { DesiredResource, K8sObject } from '../stacks/graph/types.js';
 import { LABELS } from '../stacks/graph/types.js';
 import type { DrPlan, TenantSpec } from '../topology/schema.js';
+import { mulberry32 } from './harness.js';
 
-/** mulberry32: a small, fast 32-bit generator; the same seed gives the same stream. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from './harness.js';
 
 export interface Rng {
   /** [0, 1). */

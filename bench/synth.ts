@@ -41,7 +41,7 @@ import { AddressPlan } from '../topology/ipam/address-plan.js';
 import type { Cloud, DataCentre, Department, EstateDocument, Tenant, Unit } from '../topology/schema.js';
 import { buildDesiredState } from '../stacks/graph/desired-state.js';
 import { renderStacks } from '../stacks/synth.js';
-import { flagValue, median, runChild } from './harness.js';
+import { flagValue, median, mulberry32, runChild } from './harness.js';
 
 const TARGET_MS = 3000;
 const TARGET_RSS_MB = 400;
@@ -55,21 +55,9 @@ const MUNICIPAL_DEPARTMENTS = 5;
 /** Share of the tenants on the provincial node (the rest spread over the municipal nodes). */
 const PROVINCIAL_SHARE = 0.25;
 
-/** A small deterministic PRNG (mulberry32), so that every run builds the same estate. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The synthetic province. */
 export function syntheticProvince(tenantCount = DEFAULT_TENANTS): EstateDocument {
-  const rnd = prng(20250611);
+  const rnd = mulberry32(20250611);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const name = (id: string) => ({ zh: id, en: id });
 
