@@ -8,20 +8,21 @@ import { readFileSync } from 'node:fs';
 import { LongyunError } from '../../topology/errors.js';
 
 /**
- * Every write at Metadata level (user, user agent, verb, object, response code, timestamps; no
- * bodies), logged once, when its response is complete (the RequestReceived stage is omitted).
- * Read-only verbs are not logged: the proofs are about writes, and reads (watches, heartbeats,
- * every replica's lease reads) would be most of the file.
+ * Every write and every LIST at Metadata level (user, user agent, verb, object, response code,
+ * timestamps; no bodies), logged once, when its response is complete (the RequestReceived stage is
+ * omitted). GETs and watches are not logged: heartbeats, lease reads and long-running watches would
+ * be most of the file. LISTs are, so that a test can show that a watch-driven controller does not
+ * list in steady state.
  */
-export const AUDIT_POLICY_YAML = `# longyun dev up --audit: every write, at Metadata level, when its response is complete.
+export const AUDIT_POLICY_YAML = `# longyun dev up --audit: every write and every list, at Metadata level, when its response is complete.
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages:
   - RequestReceived
 rules:
-  # Reads are not logged (watches, heartbeats, lease reads): only writes matter to the proofs.
+  # GETs and watches are not logged (heartbeats, lease reads, long-running watches).
   - level: None
-    verbs: ["get", "list", "watch"]
+    verbs: ["get", "watch"]
   - level: Metadata
 `;
 
