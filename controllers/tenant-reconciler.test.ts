@@ -290,3 +290,19 @@ describe('covers', () => {
     expect(covers({}, { a: 1 })).toBe(false);
   });
 });
+
+describe('the active copy', () => {
+  it('is at home once placed (activeNode = node, epoch 1), and a later pass keeps what the status says', () => {
+    const first = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(first.status).toMatchObject({ node: 'tianshui-cloud', activeNode: 'tianshui-cloud', epoch: 1 });
+    // A failover (DR III) moves the active copy and raises the epoch; the tenant controller keeps both.
+    const moved = reconcileTenant(tenant({ status: { ...first.status, activeNode: 'gansu-provincial', epoch: 3 } }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(moved.status).toMatchObject({ node: 'tianshui-cloud', activeNode: 'gansu-provincial', epoch: 3 });
+  });
+
+  it('is not set before placement', () => {
+    const waiting = reconcileTenant(tenant({}, { node: 'no-such-node' }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(waiting.status.activeNode).toBeUndefined();
+    expect(waiting.status.epoch).toBeUndefined();
+  });
+});

@@ -29,7 +29,12 @@ export interface TenantStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   phase?: 'Pending' | 'Rejected' | 'Provisioning' | 'Ready' | 'Deleting';
+  /** The tenant's home: its placement, set for good. */
   node?: string;
+  /** The node holding the one active copy (its home until a failover); the others hold standby copies. */
+  activeNode?: string;
+  /** Raised each time the active copy moves; never lowered. */
+  epoch?: number;
   appliedObjects?: ObjectRef[];
 }
 
@@ -98,6 +103,8 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   const actions: TenantAction[] = [];
   const applied = tenant.status?.appliedObjects ?? [];
   const node = tenant.status?.node;
+  // Placed: the home is for good, and until a failover moves it the active copy is at home.
+  const placedOn = (n: string) => ({ node: n, activeNode: tenant.status?.activeNode ?? n, epoch: tenant.status?.epoch ?? 1 });
 
   // Deletion: remove what we applied from the member, then release the finalizer.
   if (tenant.metadata.deletionTimestamp) {
@@ -128,7 +135,7 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     set(TenantConditions.Approved, 'False', Reasons.PolicyViolation, message);
     set(TenantConditions.Ready, 'False', Reasons.PolicyViolation, 'rejected by policy');
     if (tenant.status?.phase !== 'Rejected') actions.push({ type: 'event', eventType: 'Warning', reason: Reasons.PolicyViolation, message });
-    return { actions, status: { ...gen, conditions, phase: 'Rejected', appliedObjects: applied, ...(node ? { node } : {}) } };
+    return { actions, status: { ...gen, conditions, phase: 'Rejected', appliedObjects: applied, ...(node ? placedOn(node) : {}) } };
   }
   const approve = (audit: readonly TenantFinding[]) =>
     set(
@@ -163,7 +170,7 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   const nodeView = observed.nodes.find((n) => n.name === chosen);
   if (!nodeView?.ready) {
     set(TenantConditions.Ready, 'False', Reasons.NodeNotReady, `node "${chosen}" is not Ready`);
-    return { actions, status: { ...gen, conditions, phase: 'Provisioning', node: chosen, appliedObjects: applied }, requeueAfterMs: 10_000 };
+    return { actions, status: { ...gen, conditions, phase: 'Provisioning', ...placedOn(chosen), appliedObjects: applied }, requeueAfterMs: 10_000 };
   }
 
   // 3. Provisioning: apply what is missing or drifted; delete what we applied that is no longer wanted.
@@ -174,7 +181,7 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     if (!(e instanceof DesiredStateError)) throw e;
     set(TenantConditions.Provisioned, 'False', Reasons.Applying, e.message);
     set(TenantConditions.Ready, 'False', Reasons.Applying, e.message);
-    return { actions, status: { ...gen, conditions, phase: 'Provisioning', node: chosen, appliedObjects: applied }, requeueAfterMs: 30_000 };
+    return { actions, status: { ...gen, conditions, phase: 'Provisioning', ...placedOn(chosen), appliedObjects: applied }, requeueAfterMs: 30_000 };
   }
   const wanted = new Map(desired.map((d) => [refKey(refOf(d.object)), d.object]));
   let drifted = 0;
@@ -198,9 +205,9 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   if (pending > 0 || observed.memberObjects === undefined) {
     set(TenantConditions.Provisioned, 'False', drifted ? Reasons.DriftCorrected : Reasons.Applying, `applying ${pending} of ${wanted.size} objects on ${chosen}`);
     set(TenantConditions.Ready, 'False', Reasons.Applying, 'provisioning');
-    return { actions, status: { ...gen, conditions, phase: 'Provisioning', node: chosen, appliedObjects } };
+    return { actions, status: { ...gen, conditions, phase: 'Provisioning', ...placedOn(chosen), appliedObjects } };
   }
   set(TenantConditions.Provisioned, 'True', Reasons.Applied, `${wanted.size} objects on ${chosen}`);
   set(TenantConditions.Ready, 'True', Reasons.TenantReady, `ready on ${chosen}`);
-  return { actions, status: { ...gen, conditions, phase: 'Ready', node: chosen, appliedObjects } };
+  return { actions, status: { ...gen, conditions, phase: 'Ready', ...placedOn(chosen), appliedObjects } };
 }

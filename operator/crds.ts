@@ -34,6 +34,8 @@ export const TenantStatus = Type.Object({
   conditions: Type.Optional(Type.Array(Condition)),
   phase: Type.Optional(Type.String()),
   node: Type.Optional(Type.String()),
+  activeNode: Type.Optional(Type.String()),
+  epoch: Type.Optional(Type.Integer({ minimum: 1 })),
   appliedObjects: Type.Optional(Type.Array(ObjectRef)),
 });
 

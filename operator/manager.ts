@@ -62,6 +62,12 @@ export interface OperatorOptions {
 }
 
 type CloudNodeObj = CloudNodeResource & k8s.KubernetesObject;
+
+/** A Tenant's status without what the DR controller writes there (its own field and condition are not the tenant controller's to compare). */
+function tenantOwnStatus(status: TenantStatus | undefined): TenantStatus {
+  const { dr: _dr, ...own } = (status ?? {}) as TenantStatus & { dr?: unknown };
+  return own;
+}
 type TenantObj = TenantResource & k8s.KubernetesObject;
 
 export class Operator {
@@ -590,7 +596,7 @@ export class Operator {
           requeueAfterMs = again.requeueAfterMs;
         }
       }
-      if (!isDeepStrictEqual(status, tenant.status ?? {})) await this.patchStatus('tenants', name, status);
+      if (!isDeepStrictEqual(status, tenantOwnStatus(tenant.status))) await this.patchStatus('tenants', name, status);
       return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
     });
   }
