@@ -29,6 +29,20 @@ export const TenantConditions = {
   Ready: 'Ready',
 } as const;
 
+/** The DR copier's condition on a Tenant with a DR plan (operator/standby-copier.ts). */
+export const DrConditions = {
+  /** Every standby copy its plan names is current and within its RPO. */
+  StandbyCurrent: 'StandbyCurrent',
+} as const;
+
+export const DrReasons = {
+  StandbysCurrent: 'StandbysCurrent',
+  NoStandby: 'NoStandby',
+  NoRoom: 'NoRoom',
+  SourceUnreachable: 'SourceUnreachable',
+  Copying: 'Copying',
+} as const;
+
 export const Reasons = {
   // CloudNode
   Connected: 'Connected',
@@ -101,6 +115,7 @@ export function sameConditions(a: readonly Condition[] | undefined, b: readonly 
 export const OWN_CONDITION_TYPES = {
   tenant: Object.values(TenantConditions) as readonly string[],
   cloudnode: Object.values(CloudNodeConditions) as readonly string[],
+  dr: Object.values(DrConditions) as readonly string[],
 } as const;
 
 /**

@@ -1,12 +1,17 @@
 // A member cluster as the operator sees it: a client from its kubeconfig, server-side apply with
-// field manager `longyun`, and informers over the kinds longyun applies for tenants (labelled
-// `longyun.io/tenant`), so that an edit on the member wakes its tenant's reconcile at once.
+// field manager `longyun`, and watches: tenant Namespaces (cluster-wide, by label), Velero's
+// Schedules (in its namespace), and every other kind longyun reads *inside* the namespaces it was
+// given (a tenant's own, or the standby copy of one): longyun has no rights elsewhere. The kinds
+// are longyun's own (TENANT_KINDS) plus, once the DR copier asks for them, every kind discovered
+// on the member. An edit wakes its tenant's reconcile, or the copier, at once.
 import * as k8s from '@kubernetes/client-node';
 import type { ObjectRef } from '../controllers/tenant-reconciler.js';
 import { refKey } from '../controllers/tenant-reconciler.js';
 import { VELERO_NAMESPACE } from '../stacks/graph/tenant-objects.js';
 import { LABELS, type K8sObject } from '../stacks/graph/types.js';
+import type { Discovery } from '../controllers/dr/copy-kinds.js';
 import { dropManagedFields, Informer, type ResourceType } from './informer.js';
+import { NamespacedInformers } from './namespaced-informers.js';
 import { KubeApiError, resourcePath, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
@@ -25,10 +30,25 @@ export const TENANT_KINDS: ReadonlyArray<Omit<ResourceType, 'labelSelector'>> = 
   { apiVersion: 'velero.io/v1', kind: 'Schedule', plural: 'schedules' },
 ];
 
+/** The kinds watched inside each namespace by default: longyun's own, but the Namespace and the Schedule. */
+const IN_NAMESPACE_KINDS = TENANT_KINDS.filter((k) => k.kind !== 'Namespace' && k.kind !== 'Schedule');
+const NAMESPACE_KIND = TENANT_KINDS.find((k) => k.kind === 'Namespace')!;
+const SCHEDULE_KIND = TENANT_KINDS.find((k) => k.kind === 'Schedule')!;
+type Kind = Omit<ResourceType, 'labelSelector' | 'namespace'>;
+
+/** What changed on a member, for whoever listens (the tenant controller, the DR copier). */
+export type MemberChange = (member: string, namespace: string | undefined, obj: K8sObject) => void;
+
 export class MemberCluster {
   readonly rest: RestClient;
+  /** Tenant Namespaces (cluster-wide, labelled) and Velero's Schedules. */
   private readonly informers: Informer[] = [];
   private readonly informerOf = new Map<string, Informer>();
+  /** Every kind watched inside the namespaces longyun works in here. */
+  private namespaced: NamespacedInformers | undefined;
+  private kinds: Kind[] = [...IN_NAMESPACE_KINDS];
+  private readonly watched = new Set<string>();
+  private readonly listeners = new Set<MemberChange>();
   private started = false;
 
   constructor(
@@ -37,14 +57,14 @@ export class MemberCluster {
     /** The kubeconfig text it was built from, to notice a rotated secret. */
     readonly source: string,
     /** Called for every write sent (for the writes metric). */
-    private readonly onWrite: (verb: 'apply' | 'delete') => void = () => {},
+    private readonly onWrite: (verb: 'apply' | 'delete' | 'update' | 'create') => void = () => {},
     /** Checked right before each write goes out (RestClient's WriteFence). */
     fence?: WriteFence,
   ) {
     this.rest = new RestClient(kubeConfig, fence ? { fence } : {});
   }
 
-  static fromKubeconfig(name: string, text: string, context?: string, opts: { onWrite?: (verb: 'apply' | 'delete') => void; userAgent?: string; fence?: WriteFence } = {}): MemberCluster {
+  static fromKubeconfig(name: string, text: string, context?: string, opts: { onWrite?: (verb: 'apply' | 'delete' | 'update' | 'create') => void; userAgent?: string; fence?: WriteFence } = {}): MemberCluster {
     const loaded = new k8s.KubeConfig();
     loaded.loadFromString(text);
     if (context) loaded.setCurrentContext(context);
@@ -58,6 +78,33 @@ export class MemberCluster {
     return { major: v.major, minor: v.minor, gitVersion: v.gitVersion };
   }
 
+  /** API discovery: the core versions, the groups, and each group version's resources (GETs, no LIST). */
+  async discovery(): Promise<Discovery> {
+    const get = <T>(path: string) => this.rest.request<T>('GET', path, undefined, 'application/json', PROBE_TIMEOUT_MS);
+    const core = await get<{ versions: string[] }>('/api');
+    const apis = await get<{ groups: Array<{ name: string; versions: Array<{ groupVersion: string; version: string }>; preferredVersion?: { version: string } }> }>('/apis');
+    const groups: Discovery['groups'] = [
+      { name: '', preferredVersion: core.versions[0] ?? 'v1', versions: core.versions },
+      ...apis.groups.map((g) => ({ name: g.name, preferredVersion: g.preferredVersion?.version ?? g.versions[0]?.version ?? '', versions: g.versions.map((v) => v.version) })),
+    ];
+    const resources: Discovery['resources'] = {};
+    await Promise.all(
+      groups.flatMap((g) =>
+        g.versions.map(async (v) => {
+          const gv = g.name ? `${g.name}/${v}` : v;
+          try {
+            const list = await get<{ resources: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }> }>(g.name ? `/apis/${gv}` : `/api/${gv}`);
+            resources[gv] = list.resources.map((r) => ({ name: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs }));
+          } catch (e) {
+            // A group version that stopped being served (a CRD removed meanwhile), or an aggregated API that is down: not copyable now.
+            if (!(e instanceof KubeApiError) || (e.code !== 404 && e.code !== 503)) throw e;
+          }
+        }),
+      ),
+    );
+    return { groups, resources };
+  }
+
   /**
    * Server-side apply, taking ownership of the fields we set (force: we are the only manager). The
    * object the server returns goes into the cache at once (write-through), so the tenant's next
@@ -66,12 +113,39 @@ export class MemberCluster {
   async apply(object: K8sObject): Promise<void> {
     this.onWrite('apply');
     const applied = await this.rest.apply<k8s.KubernetesObject>(object, FIELD_MANAGER, true);
-    if (applied?.metadata) this.informerOf.get(`${object.apiVersion}/${object.kind}`)?.mutate(applied);
+    if (applied?.metadata) this.mutate(applied);
   }
 
-  async delete(ref: ObjectRef): Promise<void> {
+  /**
+   * Makes the object exactly `object` (a standby copy: longyun owns all of it, so a field someone
+   * else added is removed too): PUT over the version seen (`current`, optimistic concurrency: a
+   * 409 means it changed meanwhile, and the caller tries again from the new version), or POST when
+   * there is none.
+   */
+  async replace(object: K8sObject, plural: string, current: K8sObject | undefined): Promise<void> {
+    const path = resourcePath(object, plural);
+    let written: k8s.KubernetesObject | undefined;
+    if (current?.metadata) {
+      this.onWrite('update');
+      const body = { ...object, metadata: { ...object.metadata, resourceVersion: (current.metadata as { resourceVersion?: string }).resourceVersion } };
+      written = await this.rest.request<k8s.KubernetesObject>('PUT', path, body);
+    } else {
+      this.onWrite('create');
+      written = await this.rest.request<k8s.KubernetesObject>('POST', resourcePath({ ...object, metadata: { ...object.metadata, name: '' } }, plural), object);
+    }
+    if (written?.metadata) this.mutate({ ...written, apiVersion: object.apiVersion, kind: object.kind });
+  }
+
+  async delete(ref: ObjectRef, plural?: string): Promise<void> {
     this.onWrite('delete');
-    await this.rest.delete(ref);
+    if (plural === undefined) await this.rest.delete(ref);
+    else {
+      try {
+        await this.rest.request('DELETE', resourcePath({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } }, plural));
+      } catch (e) {
+        if (!(e instanceof KubeApiError && e.code === 404)) throw e;
+      }
+    }
   }
 
   /** Whether an object exists: part of the heartbeat, so it waits no longer than the probe. */
@@ -85,6 +159,11 @@ export class MemberCluster {
     }
   }
 
+  /** One object, read from the API server (undefined when it is not there). */
+  async read<T = K8sObject>(object: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {
+    return this.rest.get<T>(object as K8sObject);
+  }
+
   /**
    * Velero's BackupStorageLocations, by name: all of them, longyun's or not (there are few; the
    * node's heartbeat reads them, and a location longyun did not make must be seen to be left alone).
@@ -96,49 +175,120 @@ export class MemberCluster {
     return new Map(list.items.map((o) => [o.metadata.name, { ...o, apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation' }]));
   }
 
-  /** Starts the informers; `onTenantChange` gets the tenant of every object that changes. */
+  /** Called with every object that changes here (after start). */
+  listen(listener: MemberChange): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts the watches; `onTenantChange` gets the tenant of every object labelled with one that changes. */
   start(onTenantChange: (tenant: string) => void, onError?: (e: unknown) => void): void {
     if (this.started) return;
     this.started = true;
-    const notify = (o: k8s.KubernetesObject) => {
+    const notify = (namespace: string | undefined, o: k8s.KubernetesObject) => {
       const t = o.metadata?.labels?.[LABELS.tenant];
       if (t) onTenantChange(t);
+      for (const l of this.listeners) l(this.name, namespace, o as unknown as K8sObject);
     };
-    for (const kind of TENANT_KINDS) {
+    for (const kind of [NAMESPACE_KIND, SCHEDULE_KIND]) {
+      const isNamespace = kind === NAMESPACE_KIND;
+      // A Namespace's change is its own namespace's; a Schedule's is Velero's.
+      const n = (o: k8s.KubernetesObject) => notify(isNamespace ? o.metadata?.name : VELERO_NAMESPACE, { ...o, apiVersion: kind.apiVersion, kind: kind.kind });
       const inf = new Informer(
         this.kubeConfig,
-        { ...kind, labelSelector: LABELS.tenant },
-        { onAdd: notify, onUpdate: notify, onDelete: notify, ...(onError ? { onError } : {}) },
+        { ...kind, labelSelector: LABELS.tenant, ...(isNamespace ? {} : { namespace: VELERO_NAMESPACE }) },
+        { onAdd: n, onUpdate: n, onDelete: n, ...(onError ? { onError } : {}) },
         { transform: dropManagedFields, indexBy: (o) => o.metadata?.labels?.[LABELS.tenant] },
       );
       this.informers.push(inf);
       this.informerOf.set(`${kind.apiVersion}/${kind.kind}`, inf);
       void inf.start();
     }
+    this.namespaced = new NamespacedInformers(this.kubeConfig, this.kinds, {
+      onChange: (namespace: string, obj: K8sObject) => notify(namespace, obj as unknown as k8s.KubernetesObject),
+      ...(onError ? { onError: (e: unknown) => onError(e) } : {}),
+    });
+    for (const ns of this.watched) this.namespaced.add(ns);
+  }
+
+  /** Watches every kind inside `namespace` from now on (a tenant's namespace, or its standby copy). */
+  watchNamespace(namespace: string): void {
+    if (this.watched.has(namespace)) return;
+    this.watched.add(namespace);
+    this.namespaced?.add(namespace);
+  }
+
+  unwatchNamespace(namespace: string): void {
+    if (!this.watched.delete(namespace)) return;
+    this.namespaced?.remove(namespace);
+  }
+
+  /** Watches these kinds (besides longyun's own) in every namespace given: the DR copier's discovered kinds. */
+  watchKinds(kinds: readonly Kind[]): void {
+    const byKey = new Map<string, Kind>(IN_NAMESPACE_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
+    for (const k of kinds) byKey.set(`${k.apiVersion}/${k.kind}`, { apiVersion: k.apiVersion, kind: k.kind, plural: k.plural });
+    const next = [...byKey.values()];
+    if (next.length === this.kinds.length && next.every((k, i) => `${k.apiVersion}/${k.kind}` === `${this.kinds[i]!.apiVersion}/${this.kinds[i]!.kind}`)) return;
+    this.kinds = next;
+    this.namespaced?.setKinds(next);
+  }
+
+  private mutate(obj: k8s.KubernetesObject): void {
+    const key = `${obj.apiVersion}/${obj.kind}`;
+    const inf = this.informerOf.get(key);
+    if (inf) inf.mutate(obj);
+    else this.namespaced?.mutate(obj as unknown as K8sObject);
   }
 
   stop(): void {
     for (const i of this.informers) i.stop();
     this.informers.length = 0;
     this.informerOf.clear();
+    this.namespaced?.stop();
+    this.namespaced = undefined;
     this.started = false;
     this.rest.close();
   }
 
+  /** The cluster-wide watches have synced (each namespace syncs on its own: see namespaceSynced). */
   get synced(): boolean {
     return this.started && this.informers.every((i) => i.hasSynced);
   }
 
-  /** A tenant's objects on this member, by ref key; undefined until every cache has synced. */
-  tenantObjects(tenant: string): Map<string, K8sObject> | undefined {
+  namespaceSynced(namespace: string): boolean {
+    return this.synced && (this.namespaced?.synced(namespace) ?? false);
+  }
+
+  /** Everything seen inside a namespace, by `${apiVersion}/${kind}/${name}`; undefined until it has synced. */
+  namespaceObjects(namespace: string): ReadonlyMap<string, K8sObject> | undefined {
+    if (!this.namespaceSynced(namespace)) return undefined;
+    return this.namespaced!.objects(namespace);
+  }
+
+  /** The Namespace object, as last seen (tenant Namespaces only: those labelled with a tenant). */
+  namespaceObject(namespace: string): K8sObject | undefined {
+    const o = this.informerOf.get(`${NAMESPACE_KIND.apiVersion}/${NAMESPACE_KIND.kind}`)?.cache.get(namespace);
+    return o ? ({ ...o, apiVersion: 'v1', kind: 'Namespace' } as unknown as K8sObject) : undefined;
+  }
+
+  /** Tenant Namespaces here, as last seen. */
+  tenantNamespaces(): K8sObject[] {
+    return (this.informerOf.get(`${NAMESPACE_KIND.apiVersion}/${NAMESPACE_KIND.kind}`)?.list() ?? []).map((o) => ({ ...o, apiVersion: 'v1', kind: 'Namespace' }) as unknown as K8sObject);
+  }
+
+  /**
+   * A tenant's objects on this member (labelled as its), by ref key: its Namespace, what is in its
+   * namespace, its Schedules; undefined until every watch of them has synced.
+   */
+  tenantObjects(tenant: string, namespace: string = tenant): Map<string, K8sObject> | undefined {
     if (!this.synced) return undefined;
+    this.watchNamespace(namespace);
+    const inside = this.namespaceObjects(namespace);
+    if (inside === undefined) return undefined;
     const out = new Map<string, K8sObject>();
-    for (const inf of this.informers) {
-      for (const o of inf.indexed(tenant)) {
-        const obj = o as unknown as K8sObject;
-        out.set(refKey({ apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name }), obj);
-      }
-    }
+    const put = (obj: K8sObject) => out.set(refKey({ apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name }), obj);
+    for (const inf of this.informers) for (const o of inf.indexed(tenant)) put(o as unknown as K8sObject);
+    for (const o of inside.values()) if (o.metadata.labels?.[LABELS.tenant] === tenant && IN_NAMESPACE_KINDS.some((k) => k.apiVersion === o.apiVersion && k.kind === o.kind)) put(o);
     return out;
   }
 }
