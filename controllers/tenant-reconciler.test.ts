@@ -306,3 +306,16 @@ describe('the active copy', () => {
     expect(waiting.status.epoch).toBeUndefined();
   });
 });
+
+describe('deleting a tenant with standby copies', () => {
+  it('keeps its finalizer until the DR copier has removed the copies (status.dr gone)', () => {
+    const deleting = (dr?: unknown) =>
+      tenant({ metadata: { name: 'tianshui-permits', generation: 1, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() }, status: { node: 'tianshui-cloud', appliedObjects: [], ...(dr ? { dr } : {}) } as never });
+    const withCopies = reconcileTenant(deleting({ rpoScope: 'objects', rpoSeconds: 900, standbys: [{ centre: 'remote-dr', node: 'gansu-provincial-remote-dr', state: 'Current' }] }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(withCopies.actions.map((a) => a.type)).not.toContain('removeFinalizer');
+    expect(findCondition(withCopies.status.conditions, TenantConditions.Ready)?.message).toMatch(/waiting for the DR copier to remove 1 standby copy/);
+    expect(withCopies.requeueAfterMs).toBeGreaterThan(0);
+    const gone = reconcileTenant(deleting(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(gone.actions.map((a) => a.type)).toContain('removeFinalizer');
+  });
+});

@@ -117,9 +117,17 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     const unrecorded = [...(observed.memberObjects?.values() ?? [])].map(refOf).filter((r) => !recorded.has(refKey(r)));
     const left = node === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || observed.memberObjects.has(refKey(r))), ...unrecorded];
     for (const r of left) if (node) actions.push({ type: 'delete', node, ref: r });
-    set(TenantConditions.Ready, 'False', Reasons.Deleting, left.length ? `removing ${left.length} objects from ${node}` : 'removed from the member cluster');
-    if (left.length === 0) actions.push({ type: 'removeFinalizer' });
-    return { actions, status: { ...tenant.status, ...gen, conditions, phase: 'Deleting', appliedObjects: left }, ...(left.length ? { requeueAfterMs: 1000 } : {}) };
+    // The DR copier removes the standby copies, then the record of them (status.dr).
+    const copies = (tenant.status as { dr?: { standbys?: Array<{ node?: string }> } } | undefined)?.dr?.standbys?.filter((s) => s.node).length ?? 0;
+    set(
+      TenantConditions.Ready,
+      'False',
+      Reasons.Deleting,
+      left.length ? `removing ${left.length} objects from ${node}` : copies ? `removed from ${node}; waiting for the DR copier to remove ${copies} standby cop${copies === 1 ? 'y' : 'ies'}` : 'removed from the member cluster',
+    );
+    if (left.length === 0 && copies === 0) actions.push({ type: 'removeFinalizer' });
+    const waiting = left.length > 0 || copies > 0;
+    return { actions, status: { ...tenant.status, ...gen, conditions, phase: 'Deleting', appliedObjects: left }, ...(waiting ? { requeueAfterMs: 1000 } : {}) };
   }
   if (!(tenant.metadata.finalizers ?? []).includes(TENANT_FINALIZER)) actions.push({ type: 'addFinalizer' });
 
