@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { ownBackupLocation } from '../controllers/backup-locations.js';
 import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type BackupLocationsInput, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
 import { CloudNodeConditions, isTrue, mergeOwnConditions, OWN_CONDITION_TYPES, Reasons, setCondition, TenantConditions, withFinalizer } from '../controllers/conditions.js';
-import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
+import { add, capacityResources, fits, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
 import { reconcileTenant, refKey, refOf, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
 import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
@@ -18,6 +18,7 @@ import { leaseFence } from './fence.js';
 import { dropManagedFields, Informer } from './informer.js';
 import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock, type ElectionTimings } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
+import { StandbyCopier, type CopierHost, type CopierTenant } from './standby-copier.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 import { WorkQueue } from './work-queue.js';
@@ -56,6 +57,9 @@ export interface OperatorOptions {
    * client-go's elector does: `operator run` exits then, and its pod restarts.
    */
   rejoinAfterLoss?: boolean;
+  /** The DR copier: how often the source's liveness is read (default 2 s), and how far a recovery point moves before the status is written (default 30 s). */
+  drLivenessMs?: number;
+  drStatusStepMs?: number;
   resyncMs?: number;
   concurrency?: number;
   log?: (line: string) => void;
@@ -90,6 +94,8 @@ export class Operator {
   private nodeInformer: Informer<CloudNodeObj> | undefined;
   private tenantInformer: Informer<TenantObj> | undefined;
   private nodeQueue: WorkQueue | undefined;
+  /** Standby copies of the tenants with a DR plan (operator/standby-copier.ts). */
+  private copier: StandbyCopier | undefined;
   private tenantQueue: WorkQueue | undefined;
   private elector: LeaderElector;
   /** Leadership terms begun, so that a term's late start-up does not run into the next one. */
@@ -222,6 +228,8 @@ export class Operator {
       onAdd: (n) => this.nodeQueue?.add(n.metadata.name),
       onUpdate: (n, old) => {
         if (n.metadata.generation !== old.metadata.generation || n.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.nodeQueue?.add(n.metadata.name);
+        // A standby onboarded or gone, a node Ready or not: the copies may go where they could not.
+        if (n.metadata.generation !== old.metadata.generation || isTrue(n.status?.conditions, CloudNodeConditions.Ready) !== isTrue(old.status?.conditions, CloudNodeConditions.Ready)) this.copier?.enqueueAll();
         // A node becoming Ready lets waiting tenants proceed.
         if (isTrue(n.status?.conditions, CloudNodeConditions.Ready) !== isTrue(old.status?.conditions, CloudNodeConditions.Ready)) {
           for (const t of this.tenantInformer?.list() ?? []) enqueueTenant(t);
@@ -235,6 +243,8 @@ export class Operator {
       onUpdate: (t, old) => {
         // Our own status writes do not need another pass; spec, deletion and finalizers do.
         if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || JSON.stringify(t.metadata.finalizers) !== JSON.stringify(old.metadata.finalizers)) enqueueTenant(t);
+        // The copier: a new plan, a deletion, a placement or a move of the active copy (not its own writes).
+        if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || t.status?.node !== old.status?.node || t.status?.activeNode !== old.status?.activeNode) this.copier?.enqueue(t.metadata.name);
       },
       onDelete: (t) => {
         const node = this.placedNode(t);
@@ -247,6 +257,9 @@ export class Operator {
     }, { transform: dropManagedFields });
     await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
     if (term !== this.term || !this.leading) return; // this term ended while the caches filled
+    this.copier = new StandbyCopier(this.copierHost(), { ...(this.opts.drLivenessMs !== undefined ? { livenessMs: this.opts.drLivenessMs } : {}), ...(this.opts.drStatusStepMs !== undefined ? { statusStepMs: this.opts.drStatusStepMs } : {}) });
+    this.metrics.observeDr(() => this.copier?.recoveryPoints() ?? []);
+    this.copier.start();
     // Periodic resync: every key again, so drift is corrected even without an event.
     this.resync = setInterval(() => {
       for (const n of this.nodeInformer?.list() ?? []) this.nodeQueue?.add(n.metadata.name);
@@ -287,7 +300,10 @@ export class Operator {
     this.nodeInformer?.stop();
     this.tenantInformer?.stop();
     this.stopping = (async () => {
-      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown()]);
+      const copier = this.copier;
+      this.copier = undefined;
+      this.metrics.observeDr(undefined);
+      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown(), copier?.stop()]);
       for (const m of this.members.values()) m.stop();
       this.members.clear();
       this.placements.clear();
@@ -376,8 +392,10 @@ export class Operator {
     return (this.tenantInformer?.list() ?? []).filter((t) => this.placedNode(t) === node).map((t) => t.metadata.name);
   }
 
+  /** What a node has committed: its tenants' quotas, and on a standby the room it holds for the copies of the DR tenants it protects. */
   private allocatedOn(node: string): { resources: Resources; tenants: number } {
-    let resources = ZERO;
+    const n = this.nodeInformer?.cache.get(node);
+    let resources = n?.spec.role === 'standby' ? this.reservedOn(n) : ZERO;
     let tenants = 0;
     for (const t of this.tenantInformer?.list() ?? []) {
       if (this.placedNode(t) !== node) continue;
@@ -599,6 +617,60 @@ export class Operator {
       if (!isDeepStrictEqual(status, tenantOwnStatus(tenant.status))) await this.patchStatus('tenants', name, status);
       return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
     });
+  }
+
+  /** What the DR copier reads and writes through (the caches, the members, the Tenant status). */
+  private copierHost(): CopierHost {
+    const tenantOf = (t: TenantObj): CopierTenant => ({
+      name: t.metadata.name,
+      ...(t.spec.dr ? { dr: t.spec.dr } : {}),
+      ...(t.status?.node ? { home: t.status.node } : {}),
+      ...(t.status?.activeNode ? { active: t.status.activeNode } : {}),
+      deleting: t.metadata.deletionTimestamp !== undefined,
+      ...(t.status ? { status: t.status as CopierTenant['status'] } : {}),
+      ...(t.metadata.generation !== undefined ? { generation: t.metadata.generation } : {}),
+    });
+    return {
+      estate: this.opts.estate,
+      member: (name) => this.members.get(name),
+      nodes: () =>
+        (this.nodeInformer?.list() ?? []).map((n) => ({
+          name: n.metadata.name,
+          ...(n.spec.role ? { role: n.spec.role } : {}),
+          ...(n.spec.datacentre ? { datacentre: n.spec.datacentre } : {}),
+          ...(n.spec.protects ? { protects: n.spec.protects } : {}),
+          ready: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && (this.members.get(n.metadata.name)?.synced ?? false),
+        })),
+      tenants: () => (this.tenantInformer?.list() ?? []).map(tenantOf),
+      tenant: (name) => {
+        const t = this.tenantInformer?.cache.get(name);
+        return t ? tenantOf(t) : undefined;
+      },
+      writeStatus: (name, dr, conditions) =>
+        this.readModifyWrite('tenants', name, '/status', (current) => ({
+          status: { dr: dr ?? null, conditions: mergeOwnConditions(current.status?.conditions, conditions, OWN_CONDITION_TYPES.dr) },
+        })),
+      hasRoom: (standby, tenant) => {
+        const node = this.nodeInformer?.cache.get(standby);
+        const t = this.tenantInformer?.cache.get(tenant);
+        if (!node || !t) return false;
+        return fits(quotaResources(t.spec.quota), this.reservedOn(node, tenant), capacityResources(node.spec.capacity));
+      },
+      log: (l) => this.log(l),
+      onWrite: (cluster, verb) => this.metrics.writes.inc({ cluster, verb }),
+    };
+  }
+
+  /** Room a standby holds for the DR tenants of the nodes it protects, in its centre (but `except`). */
+  private reservedOn(standby: CloudNodeObj, except?: string): Resources {
+    const centre = this.opts.estate.doc.datacentres.find((d) => d.id === standby.spec.datacentre)?.role;
+    let r = ZERO;
+    for (const t of this.tenantInformer?.list() ?? []) {
+      if (t.metadata.name === except || t.metadata.deletionTimestamp || !t.spec.dr || !t.status?.node) continue;
+      if (!(standby.spec.protects ?? []).includes(t.status.node) || !t.spec.dr.centres.includes(centre as never)) continue;
+      r = add(r, quotaResources(t.spec.quota));
+    }
+    return r;
   }
 
   /** Tenants by phase, as the cache has them now. */
