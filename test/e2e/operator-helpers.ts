@@ -71,11 +71,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
  * longyun-member ClusterRole and nothing else (as municipal ops hand one over); otherwise as its admin.
  */
 export async function startEnv(
-  nodes: Array<{ name: string; kind: string; unit: string; capacity: { vcpu: number; memoryGiB: number; storageTiB: number } }>,
-  options: { memberIdentity?: 'admin' | 'longyun-member' } = {},
+  nodes: Array<{ name: string; kind: string; unit: string; capacity: { vcpu: number; memoryGiB: number; storageTiB: number }; role?: 'production' | 'standby'; datacentre?: string; protects?: string[] }>,
+  options: { memberIdentity?: 'admin' | 'longyun-member'; audit?: boolean } = {},
 ): Promise<Env> {
   const stateDir = mkdtempSync(join(tmpdir(), 'longyun-e2e-'));
-  const plane = await up({ members: nodes.length, stateDir });
+  const plane = await up({ members: nodes.length, stateDir, audit: options.audit ?? false });
   const management = kubeConfigOf(plane.clusters.find((c) => c.role === 'management')!.kubeconfig);
   const memberClusters = plane.clusters.filter((c) => c.role === 'member');
   const members = memberClusters.map((c) => kubeConfigOf(c.kubeconfig));
@@ -111,7 +111,7 @@ export async function startEnv(
       group,
       version,
       plural: 'cloudnodes',
-      body: { apiVersion: API_VERSION, kind: 'CloudNode', metadata: { name: n.name }, spec: { kind: n.kind, unit: n.unit, kubeconfigSecretRef: { name: `${n.name}-kubeconfig`, key: 'kubeconfig' }, capacity: n.capacity } },
+      body: { apiVersion: API_VERSION, kind: 'CloudNode', metadata: { name: n.name }, spec: { kind: n.kind, unit: n.unit, kubeconfigSecretRef: { name: `${n.name}-kubeconfig`, key: 'kubeconfig' }, capacity: n.capacity, ...(n.role ? { role: n.role } : {}), ...(n.datacentre ? { datacentre: n.datacentre } : {}), ...(n.protects ? { protects: n.protects } : {}) } },
     });
   }
   return { plane, stateDir, management, members, stop: async () => void (await down({ stateDir })) };
