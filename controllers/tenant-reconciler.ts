@@ -54,6 +54,12 @@ export interface TenantObserved {
    * cache has not synced yet (then nothing is deleted as stale).
    */
   memberObjects: ReadonlyMap<string, K8sObject> | undefined;
+  /**
+   * The RoleBinding that gives longyun its rights inside the tenant's namespace on its node
+   * (operator/member-rbac.ts), when the member's identity needs one: applied right after the
+   * Namespace, before anything else in it.
+   */
+  accessBinding?: K8sObject;
 }
 
 export interface TenantContext {
@@ -185,6 +191,10 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   let desired: DesiredResource[];
   try {
     desired = desiredObjects(ctx, tenant.metadata.name, tenant.spec, chosen);
+    if (observed.accessBinding) {
+      const at = desired.findIndex((d) => d.object.kind === 'Namespace') + 1;
+      desired = [...desired.slice(0, at), { id: `tenant_${tenant.metadata.name}_access`, tenant: tenant.metadata.name, object: observed.accessBinding }, ...desired.slice(at)];
+    }
   } catch (e) {
     if (!(e instanceof DesiredStateError)) throw e;
     set(TenantConditions.Provisioned, 'False', Reasons.Applying, e.message);

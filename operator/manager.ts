@@ -18,6 +18,7 @@ import { leaseFence } from './fence.js';
 import { dropManagedFields, Informer } from './informer.js';
 import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock, type ElectionTimings } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
+import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import { StandbyCopier, type CopierHost, type CopierTenant } from './standby-copier.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
@@ -428,7 +429,10 @@ export class Operator {
       if (member && version) {
         for (const o of decision.apply) await member.apply(o);
         for (const r of decision.delete) await member.delete(r);
-        if (forbidden === undefined) member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
+        if (forbidden === undefined) {
+          await member.readSubjects();
+          member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
+        }
       }
       if (decision.addFinalizer) await this.setFinalizer('cloudnodes', name, NODE_FINALIZER, true);
       if (decision.adoptSecret) await this.adoptSecret(node);
@@ -544,7 +548,8 @@ export class Operator {
       // two tenants can never both take the last room on a node. (Only a tenant still to be
       // placed needs the tally of the others.)
       const placing = node === undefined && !tenant.metadata.deletionTimestamp;
-      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: placing ? this.committed(name) : new Map(), memberObjects: node ? member?.tenantObjects(name) : new Map() }, ctx);
+      const accessBinding = node ? member?.accessBinding(name, tenantNamespace({ id: name })) : undefined;
+      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: placing ? this.committed(name) : new Map(), memberObjects: node ? member?.tenantObjects(name) : new Map(), ...(accessBinding ? { accessBinding } : {}) }, ctx);
       if (decision.status.node && !tenant.metadata.deletionTimestamp) this.placements.set(name, { node: decision.status.node, resources: quotaResources(tenant.spec.quota) });
       let finalizers = tenant.metadata.finalizers ?? [];
       let applied = 0;
@@ -606,7 +611,7 @@ export class Operator {
       if (applied > 0 && status.node) {
         const again = reconcileTenant(
           { ...tenant, metadata: { ...tenant.metadata, finalizers }, status },
-          { nodes: this.nodeViews(), allocated: new Map(), memberObjects: this.members.get(status.node)?.tenantObjects(name) },
+          { nodes: this.nodeViews(), allocated: new Map(), memberObjects: this.members.get(status.node)?.tenantObjects(name), ...(accessBinding ? { accessBinding } : {}) },
           { ...ctx, now: new Date() },
         );
         if (again.actions.length === 0) {

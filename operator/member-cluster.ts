@@ -12,6 +12,7 @@ import { LABELS, type K8sObject } from '../stacks/graph/types.js';
 import type { Discovery } from '../controllers/dr/copy-kinds.js';
 import { dropManagedFields, Informer, type ResourceType } from './informer.js';
 import { NamespacedInformers } from './namespaced-informers.js';
+import { MEMBER_CLUSTER_ROLE, memberSubjects, tenantRoleBinding, type Subject } from './member-rbac.js';
 import { KubeApiError, resourcePath, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
@@ -50,6 +51,13 @@ export class MemberCluster {
   private readonly watched = new Set<string>();
   private readonly listeners = new Set<MemberChange>();
   private started = false;
+  /**
+   * Who longyun is here, as the subjects of the `longyun-member` ClusterRoleBinding (municipal ops
+   * bound them at onboarding); null when there is no such binding (an identity with rights of its
+   * own, such as a dev cluster's admin), undefined until read.
+   */
+  private subjects: Subject[] | null | undefined;
+  private subjectsReadMs = 0;
 
   constructor(
     readonly name: string,
@@ -173,6 +181,29 @@ export class MemberCluster {
     const path = resourcePath({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { namespace: VELERO_NAMESPACE } });
     const list = await this.rest.request<{ items: K8sObject[] }>('GET', path, undefined, 'application/json', PROBE_TIMEOUT_MS);
     return new Map(list.items.map((o) => [o.metadata.name, { ...o, apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation' }]));
+  }
+
+  /** Reads the subjects longyun is bound as (at most once a minute): part of the heartbeat. */
+  async readSubjects(nowMs = Date.now()): Promise<void> {
+    if (this.subjects !== undefined && nowMs - this.subjectsReadMs < 60_000) return;
+    try {
+      const crb = await this.rest.request<{ subjects?: Subject[] }>('GET', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${MEMBER_CLUSTER_ROLE}`, undefined, 'application/json', PROBE_TIMEOUT_MS);
+      this.subjects = memberSubjects(crb);
+    } catch (e) {
+      if (!(e instanceof KubeApiError) || (e.code !== 404 && e.code !== 403)) throw e;
+      this.subjects = null;
+    }
+    this.subjectsReadMs = nowMs;
+  }
+
+  /**
+   * The RoleBinding that gives longyun its rights inside `namespace` (a tenant's, or its standby
+   * copy), labelled as the tenant's; undefined when this member's identity needs none.
+   */
+  accessBinding(tenant: string, namespace: string): K8sObject | undefined {
+    if (!this.subjects) return undefined;
+    const b = tenantRoleBinding(namespace, this.subjects) as K8sObject;
+    return { ...b, metadata: { ...b.metadata, labels: { ...b.metadata.labels, [LABELS.tenant]: tenant } } };
   }
 
   /** Called with every object that changes here (after start). */
