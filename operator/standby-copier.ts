@@ -11,7 +11,7 @@ import { planCopy, type CopyPlan } from '../controllers/dr/copy-plan.js';
 import { nextRecoveryPoint } from '../controllers/dr/recovery-point.js';
 import type { Condition } from '../controllers/conditions.js';
 import { DrConditions, DrReasons, setCondition } from '../controllers/conditions.js';
-import type { ObjectRef } from '../controllers/tenant-reconciler.js';
+import { covers, type ObjectRef } from '../controllers/tenant-reconciler.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
@@ -356,8 +356,15 @@ export class StandbyCopier {
         continue;
       }
       const plan: CopyPlan = planCopy({ namespace: ns, sourceNode: source, source: sourceObjects, standby: target.namespaceObjects(ns), standbyKinds: targetKinds.served, namespaceObject });
+      // longyun's own rights inside the standby namespace, right after the Namespace (never copied: each cluster's is its own).
+      const writes = [...plan.apply];
+      const binding = target.accessBinding(name, ns);
+      if (binding) {
+        const seen = target.namespaceObjects(ns)?.get(`${binding.apiVersion}/${binding.kind}/${binding.metadata.name}`);
+        if (!seen || !covers(seen, binding)) writes.splice(writes.findIndex((o) => o.kind === 'Namespace') + 1, 0, binding);
+      }
       let failed: string | undefined;
-      for (const o of plan.apply) {
+      for (const o of writes) {
         const key = `${o.apiVersion}/${o.kind}`;
         const plural = targetKinds.plural.get(key);
         if (!plural) continue; // planCopy reports kinds the standby does not serve
