@@ -104,6 +104,9 @@ describe('planCopy: the first copy', () => {
       ...standbyOwn(),
     ] as K8sObject[];
     for (const o of own) source.set(refKey(refOf(o)), o);
+    // The same Ingress seen through extensions/v1beta1 as well: copied once, from networking.k8s.io.
+    const legacy = { ...captured120('Ingress'), apiVersion: 'extensions/v1beta1' };
+    source.set(refKey(refOf(legacy)), legacy);
     const plan = planCopy(input(source, undefined));
     expect(plan.sourceDigests.size).toBe(12);
     expect(plan.notCopied).toEqual([]);

@@ -3,7 +3,7 @@
 // (the standby's objects turned back with the record), never resourceVersions (per cluster).
 import type { K8sObject } from '../../stacks/graph/types.js';
 import { refOf, type ObjectRef } from '../tenant-reconciler.js';
-import { groupOf, STANDBY_RECORD, whyNotCopied, type CopyKind } from './copy-kinds.js';
+import { groupOf, SERVED_TWICE, STANDBY_RECORD, whyNotCopied, type CopyKind } from './copy-kinds.js';
 import { canonicalJson, copyDigest, objectDigest, objectKey } from './digest.js';
 import { normalize, STANDBY_LABEL, STANDBY_OF } from './normalize.js';
 import { isHeld, readRecord, recordConfigMap, toSourceForm, toStandbyForm, type StandbyRecordEntry } from './standby-form.js';
@@ -90,6 +90,13 @@ function notServedReason(o: K8sObject, input: CopyInput): string {
   return `CRD ${plural}.${group} is not installed on the standby`;
 }
 
+/** The legacy view of an object the source also serves under the current group (extensions Ingress): copied from there. */
+function legacyView(o: K8sObject, input: CopyInput): boolean {
+  const group = groupOf(o.apiVersion);
+  const alias = SERVED_TWICE.find((a) => a.legacy === group && a.kind === o.kind);
+  return alias !== undefined && (input.sourceKinds ?? []).some((k) => groupOf(k.apiVersion) === alias.current && k.kind === o.kind);
+}
+
 const isNamespace = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'Namespace';
 const isRecord = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'ConfigMap' && o.metadata.name === STANDBY_RECORD;
 
@@ -120,7 +127,7 @@ export function planCopy(input: CopyInput): CopyPlan {
   const copied = new Map<string, K8sObject>([[objectKey(input.namespaceObject), input.namespaceObject]]);
   const notCopied: NotCopied[] = [];
   for (const o of input.source.values()) {
-    if (isNamespace(o) || o.metadata.namespace !== namespace || whyNotCopied(o) !== undefined) continue;
+    if (isNamespace(o) || o.metadata.namespace !== namespace || whyNotCopied(o) !== undefined || legacyView(o, input)) continue;
     if (!input.standbyKinds.has(`${o.apiVersion}/${o.kind}`)) notCopied.push({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, reason: notServedReason(o, input) });
     else copied.set(objectKey(o), o);
   }
