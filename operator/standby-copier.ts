@@ -8,6 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { copyKinds, type CopyKind } from '../controllers/dr/copy-kinds.js';
 import { planCopy, type CopyPlan } from '../controllers/dr/copy-plan.js';
+import { objectKey } from '../controllers/dr/digest.js';
 import { nextRecoveryPoint } from '../controllers/dr/recovery-point.js';
 import type { Condition } from '../controllers/conditions.js';
 import { DrConditions, DrReasons, setCondition } from '../controllers/conditions.js';
@@ -355,7 +356,11 @@ export class StandbyCopier {
         requeue = 1000;
         continue;
       }
-      const plan: CopyPlan = planCopy({ namespace: ns, sourceNode: source, source: sourceObjects, standby: target.namespaceObjects(ns), standbyKinds: targetKinds.served, namespaceObject });
+      // The standby's Namespace goes with what is inside it (planCopy compares it too).
+      const inside = target.namespaceObjects(ns);
+      const standbyNs = target.namespaceObject(ns);
+      const standbyObjects = inside && standbyNs ? new Map([...inside, [objectKey(standbyNs), standbyNs]]) : inside;
+      const plan: CopyPlan = planCopy({ namespace: ns, sourceNode: source, source: sourceObjects, standby: standbyObjects, standbyKinds: targetKinds.served, namespaceObject, sourceKinds: sourceKinds.kinds });
       // longyun's own rights inside the standby namespace, right after the Namespace (never copied: each cluster's is its own).
       const writes = [...plan.apply];
       const binding = target.accessBinding(name, ns);
