@@ -200,8 +200,8 @@ waitOptions(
   .addHelpText(
     'after',
     `
-The identity in the member kubeconfig needs the longyun-member ClusterRole on the member (and nothing
-more): apply what "longyun node member-rbac" prints there first. Without it the node stays
+The identity in the member kubeconfig needs the longyun-member ClusterRole on the member (and the
+longyun-tenant ClusterRole and velero Role, nothing more): apply what "longyun node member-rbac" prints there first. Without it the node stays
 Onboarded=False (MemberForbidden).
 
 Examples:
@@ -212,7 +212,7 @@ Examples:
 const repeat = (v: string, prev: string[]) => [...prev, v];
 node
   .command('member-rbac')
-  .description('print the longyun-member ClusterRole (what longyun needs on a member, and nothing more) and its ClusterRoleBinding to the member kubeconfig\'s identity, to apply on the member')
+  .description('print what longyun may do on a member, to apply there before onboarding: the longyun-member ClusterRole bound cluster-wide to the member kubeconfig\'s identity, the longyun-tenant ClusterRole it binds itself in each tenant namespace, and a Role in velero')
   .option('--user <name>', 'a user the member kubeconfig authenticates as (repeatable)', repeat, [] as string[])
   .option('--group <name>', 'a group (repeatable)', repeat, [] as string[])
   .option('--serviceaccount <namespace:name>', 'a service account whose token the kubeconfig holds (repeatable)', repeat, [] as string[])
@@ -221,12 +221,15 @@ node
     'after',
     `
 Municipal ops run it before onboarding, with the member's admin credentials, for the identity of the
-kubeconfig they hand over; that identity needs no other rights on the member.
+kubeconfig they hand over; that identity needs no other rights on the member. Install Velero first
+(the Role goes into its namespace). longyun gets no cluster-scoped write but creating namespaces,
+and nothing in namespaces that are not tenants' but Velero's; it may create RoleBindings anywhere,
+binding only longyun-tenant: close that with an admission policy (README, "Rights on member clusters").
 
 Examples:
   $ longyun node member-rbac --user longyun@tianshui | kubectl --context tianshui-admin apply -f -
   $ longyun node member-rbac --serviceaccount kube-system:longyun -o json > longyun-member.json
-  $ kubectl auth can-i --list --as longyun@tianshui      # what it may do, once bound`,
+  $ kubectl auth can-i delete secrets -n kube-system --as longyun@tianshui   # no, once bound`,
   )
   .action(action(async (opts) => (await import('./commands/tenants.js')).nodeMemberRbac(opts)));
 clusterOptions(node.command('list').description('list the cloud nodes').addOption(outputOption()))

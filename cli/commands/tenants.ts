@@ -179,7 +179,7 @@ export async function nodeOnboard(opts: NodeOnboardOptions): Promise<number> {
   const rest = new RestClient(managementConfig(opts));
   await registerCloudNode(rest, { cloud, kubeconfig: text, ...(opts.memberContext ? { context: opts.memberContext } : {}) }, 'longyun-cli', call);
   if (opts.output !== 'json') {
-    process.stderr.write(`note: the identity in ${opts.memberKubeconfig} needs the longyun-member ClusterRole on the member, and nothing more; as the member's admin:\n  longyun node member-rbac --user NAME | kubectl apply -f -   (or --serviceaccount NAMESPACE:NAME, --group NAME)\n`);
+    process.stderr.write(`note: the identity in ${opts.memberKubeconfig} needs what longyun node member-rbac prints (the longyun-member and longyun-tenant ClusterRoles, a Role in velero), and nothing more; as the member's admin:\n  longyun node member-rbac --user NAME | kubectl apply -f -   (or --serviceaccount NAMESPACE:NAME, --group NAME)\n`);
   }
   if (!opts.wait) {
     if (opts.output === 'json') printJson(await call(`cloudnodes/${cloud.id}`, () => rest.request<Obj>('GET', crPath('cloudnodes', cloud.id))));
@@ -247,12 +247,14 @@ export interface NodeMemberRbacOptions {
 }
 
 /**
- * The `longyun-member` ClusterRole and a ClusterRoleBinding of it to the member kubeconfig's
- * identity: what municipal ops apply on their member before handing the kubeconfig over. YAML
- * carries each rule's reason as a comment; JSON is a List (`kubectl apply -f` takes both).
+ * What municipal ops apply on their member before handing the kubeconfig over: the
+ * `longyun-member` and `longyun-tenant` ClusterRoles, the ClusterRoleBinding of `longyun-member`
+ * to the member kubeconfig's identity, and the `longyun-velero` Role with its RoleBinding in
+ * `velero`. YAML carries what each object is for and each rule's reason as comments; JSON is a
+ * List (`kubectl apply -f` takes both).
  */
 export async function nodeMemberRbac(opts: NodeMemberRbacOptions): Promise<number> {
-  const { memberRbac, memberRules, parseServiceAccount } = await import('../../operator/member-rbac.js');
+  const { memberRbacExplained, parseServiceAccount } = await import('../../operator/member-rbac.js');
   const subjects = [
     ...opts.user.map((name) => ({ kind: 'User' as const, name })),
     ...opts.group.map((name) => ({ kind: 'Group' as const, name })),
@@ -265,19 +267,16 @@ export async function nodeMemberRbac(opts: NodeMemberRbacOptions): Promise<numbe
     }),
   ];
   if (subjects.length === 0) throw new UsageError('name the identity of the member kubeconfig you hand over: --user NAME, --group NAME or --serviceaccount NAMESPACE:NAME');
-  const docs = memberRbac(subjects);
+  const docs = memberRbacExplained(subjects);
   if (opts.output === 'json') {
-    printJson({ apiVersion: 'v1', kind: 'List', items: docs });
+    printJson({ apiVersion: 'v1', kind: 'List', items: docs.map((d) => d.object) });
     return EXIT.OK;
   }
-  const why = memberRules().map((r) => r.why);
-  const texts = docs.map((d, i) => {
-    const doc = new Document(d);
-    if (i === 0) {
-      doc.commentBefore = ' What longyun needs on a member cluster, and nothing more: bind it to the identity of the kubeconfig handed over at onboarding (longyun node onboard).';
-      const rules = doc.get('rules', true);
-      if (isSeq(rules)) rules.items.forEach((item, j) => isMap(item) && (item.commentBefore = ` ${why[j]}`));
-    }
+  const texts = docs.map(({ object, comment, why }) => {
+    const doc = new Document(object);
+    doc.commentBefore = ` ${comment}`;
+    const rules = doc.get('rules', true);
+    if (isSeq(rules)) rules.items.forEach((item, j) => isMap(item) && why[j] && (item.commentBefore = ` ${why[j]}`));
     return doc.toString({ lineWidth: 0 });
   });
   process.stdout.write(texts.join('---\n'));

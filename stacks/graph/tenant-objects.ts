@@ -26,6 +26,70 @@ export function opsGroup(level: string, unit: string): string {
 export const VELERO_NAMESPACE = 'velero';
 export const OPS_ROLE = 'longyun-tenant-operator';
 
+// longyun's own rights in a tenant's namespace on a member (operator/member-rbac.ts): the
+// ClusterRole `longyun-tenant` (every verb on every namespaced resource), bound by a RoleBinding
+// `longyun-tenant` in that namespace only, to the identities longyun authenticates as there. Those
+// are known only at run time (the subjects of the member's `longyun-member` ClusterRoleBinding),
+// so the binding is not one of the synthesized objects below: for every tenant namespace it
+// writes, production copy or standby copy alike, the operator
+//   1. creates the Namespace (POST: a server-side apply of a missing object is a patch, and
+//      `longyun-member` grants patch on no namespace but its own `longyun-system`),
+//   2. applies tenantRoleBinding(namespace, memberSubjects(crb)) right after it,
+//   3. then applies the Namespace and everything else in it (now allowed by that binding).
+/** The ClusterRole longyun holds in tenants' namespaces, and only there. */
+export const TENANT_CLUSTER_ROLE = 'longyun-tenant';
+/** The RoleBinding of TENANT_CLUSTER_ROLE in each tenant namespace (never copied to standbys: each cluster gets its own). */
+export const TENANT_ROLE_BINDING = 'longyun-tenant';
+/** The ClusterRole and ClusterRoleBinding municipal ops create at onboarding (`longyun node member-rbac`). */
+export const MEMBER_BINDING = 'longyun-member';
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/** An RBAC subject: an identity longyun authenticates as on a member. */
+export type Subject = { kind: 'User' | 'Group'; name: string } | { kind: 'ServiceAccount'; name: string; namespace: string };
+
+/** Subjects as RBAC objects spell them (apiGroup on users and groups, namespace on service accounts). */
+export function rbacSubjects(subjects: readonly Subject[]): object[] {
+  return subjects.map((s) => (s.kind === 'ServiceAccount' ? { kind: s.kind, name: s.name, namespace: s.namespace } : { kind: s.kind, name: s.name, apiGroup: RBAC_GROUP }));
+}
+
+/**
+ * The RoleBinding `longyun-tenant` in a tenant's namespace: `longyun-tenant` bound to the
+ * identities longyun authenticates as on that member (see the steps above).
+ */
+export function tenantRoleBinding(namespace: string, subjects: readonly Subject[]): K8sObject {
+  if (subjects.length === 0) throw new DesiredStateError(`the ${TENANT_ROLE_BINDING} RoleBinding in "${namespace}" needs a subject: the identities of the ${MEMBER_BINDING} ClusterRoleBinding`);
+  return {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name: TENANT_ROLE_BINDING, namespace, labels: { [LABELS.managedBy]: MANAGER } },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: TENANT_CLUSTER_ROLE },
+    subjects: rbacSubjects(subjects),
+  };
+}
+
+/**
+ * The identities longyun authenticates as on a member, read from the member's `longyun-member`
+ * ClusterRoleBinding (the one rule of `longyun-member` on RBAC objects lets it get that binding
+ * by name): the subjects every tenant namespace's RoleBinding gets. Throws when the object is not
+ * that binding or names no usable subject.
+ */
+export function memberSubjects(crb: { kind?: string; metadata?: { name?: string }; roleRef?: { kind?: string; name?: string }; subjects?: ReadonlyArray<{ kind?: string; name?: string; namespace?: string }> | null }): Subject[] {
+  const what = `ClusterRoleBinding ${crb.metadata?.name ?? '(unnamed)'}`;
+  if (crb.kind !== undefined && crb.kind !== 'ClusterRoleBinding') throw new DesiredStateError(`expected the ${MEMBER_BINDING} ClusterRoleBinding, got a ${crb.kind}`);
+  if (crb.roleRef?.kind !== 'ClusterRole' || crb.roleRef.name !== MEMBER_BINDING) {
+    throw new DesiredStateError(`${what} binds ${crb.roleRef?.kind ?? '?'} ${crb.roleRef?.name ?? '?'}, not ClusterRole ${MEMBER_BINDING}; re-apply what "longyun node member-rbac" prints`);
+  }
+  const out: Subject[] = [];
+  for (const s of crb.subjects ?? []) {
+    if (!s.name) continue;
+    if (s.kind === 'User' || s.kind === 'Group') out.push({ kind: s.kind, name: s.name });
+    else if (s.kind === 'ServiceAccount' && s.namespace) out.push({ kind: 'ServiceAccount', name: s.name, namespace: s.namespace });
+  }
+  if (out.length === 0) throw new DesiredStateError(`${what} has no subject (user, group, or service account with its namespace); re-apply what "longyun node member-rbac --user|--group|--serviceaccount" prints`);
+  return out;
+}
+
 /** Resource ids: Terraform resource names, stable across runs. */
 export const tenantResourceId = (tenant: string, what: string): string => `tenant_${tenant}_${what}`;
 
@@ -151,6 +215,8 @@ export function tenantObjects(ctx: TenantContext, tenant: Tenant): DesiredResour
   const out: DesiredResource[] = [];
   const add = (what: string, object: K8sObject) => out.push({ id: tenantResourceId(tenant.id, what), tenant: tenant.id, object });
 
+  // On the member the operator puts tenantRoleBinding(ns, subjects) right after the Namespace,
+  // before anything else in it (see TENANT_ROLE_BINDING): it is not synthesized here.
   add('namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } });
   add('quota', {
     apiVersion: 'v1',

@@ -78,16 +78,16 @@ describe('node and tenant commands', () => {
     rest.close();
   }, 90_000);
 
-  it('node member-rbac prints the ClusterRole and its binding (YAML with reasons, or a JSON List) to apply on the member', async () => {
+  it('node member-rbac prints the ClusterRoles, their bindings and the velero Role (YAML with reasons, or a JSON List) to apply on the member', async () => {
     const json = longyun(['node', 'member-rbac', '--user', RESTRICTED_USER, '-o', 'json']);
     expect(json.code).toBe(0);
     const list = JSON.parse(json.stdout) as { kind: string; items: Array<{ kind: string; metadata: { name: string }; subjects?: unknown[] }> };
     expect(list.kind).toBe('List');
-    expect(list.items.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ClusterRole/longyun-member', 'ClusterRoleBinding/longyun-member']);
-    expect(list.items[1]!.subjects).toEqual([{ kind: 'User', name: RESTRICTED_USER, apiGroup: 'rbac.authorization.k8s.io' }]);
+    expect(list.items.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ClusterRole/longyun-member', 'ClusterRole/longyun-tenant', 'ClusterRoleBinding/longyun-member', 'Role/longyun-velero', 'RoleBinding/longyun-velero']);
+    expect(list.items[2]!.subjects).toEqual([{ kind: 'User', name: RESTRICTED_USER, apiGroup: 'rbac.authorization.k8s.io' }]);
     const yaml = longyun(['node', 'member-rbac', '--user', RESTRICTED_USER]);
     expect(yaml.code).toBe(0);
-    expect(yaml.stdout).toMatch(/# each tenant's Role longyun-tenant-operator .* escalate/);
+    expect(yaml.stdout).toMatch(/# that RoleBinding refers to the ClusterRole longyun-tenant, .* bind/);
     const noSubject = longyun(['node', 'member-rbac']);
     expect(noSubject.code).toBe(1);
     expect(noSubject.stderr).toMatch(/--user NAME, --group NAME or --serviceaccount NAMESPACE:NAME/);
