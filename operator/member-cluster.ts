@@ -12,7 +12,8 @@ import { LABELS, type K8sObject } from '../stacks/graph/types.js';
 import type { Discovery } from '../controllers/dr/copy-kinds.js';
 import { dropManagedFields, Informer, type ResourceType } from './informer.js';
 import { NamespacedInformers } from './namespaced-informers.js';
-import { MEMBER_CLUSTER_ROLE, memberSubjects, tenantRoleBinding, type Subject } from './member-rbac.js';
+import { memberSubjects, tenantRoleBinding, type Subject } from './member-rbac.js';
+import { MEMBER_BINDING } from '../stacks/graph/tenant-objects.js';
 import { KubeApiError, resourcePath, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
@@ -119,9 +120,31 @@ export class MemberCluster {
    * reconcile sees it without waiting for its watch event.
    */
   async apply(object: K8sObject): Promise<void> {
+    // An object not seen yet is created first: RBAC authorises an apply as a patch, and longyun may
+    // only *create* a tenant's Namespace and its access RoleBinding before that binding exists
+    // (operator/member-rbac.ts). It is applied when it exists (409), so that its fields are ours.
+    if (!this.seen(object)) {
+      this.onWrite('create');
+      try {
+        const created = await this.rest.request<k8s.KubernetesObject>('POST', `${resourcePath({ ...object, metadata: { ...object.metadata, name: '' } })}?fieldManager=${FIELD_MANAGER}`, object);
+        if (created?.metadata) this.mutate({ ...created, apiVersion: object.apiVersion, kind: object.kind });
+        return;
+      } catch (e) {
+        if (!(e instanceof KubeApiError && e.code === 409)) throw e;
+      }
+    }
     this.onWrite('apply');
     const applied = await this.rest.apply<k8s.KubernetesObject>(object, FIELD_MANAGER, true);
     if (applied?.metadata) this.mutate(applied);
+  }
+
+  /** Whether a watch here has seen the object (false as well before the watch has synced). */
+  private seen(object: K8sObject): boolean {
+    const key = `${object.apiVersion}/${object.kind}`;
+    const inf = this.informerOf.get(key);
+    if (inf) return inf.cache.has(object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name);
+    if (!object.metadata.namespace) return false;
+    return this.namespaced?.objects(object.metadata.namespace).has(`${key}/${object.metadata.name}`) ?? false;
   }
 
   /**
@@ -187,8 +210,12 @@ export class MemberCluster {
   async readSubjects(nowMs = Date.now()): Promise<void> {
     if (this.subjects !== undefined && nowMs - this.subjectsReadMs < 60_000) return;
     try {
-      const crb = await this.rest.request<{ subjects?: Subject[] }>('GET', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${MEMBER_CLUSTER_ROLE}`, undefined, 'application/json', PROBE_TIMEOUT_MS);
-      this.subjects = memberSubjects(crb);
+      const crb = await this.rest.request<{ subjects?: Subject[] }>('GET', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${MEMBER_BINDING}`, undefined, 'application/json', PROBE_TIMEOUT_MS);
+      try {
+        this.subjects = memberSubjects(crb as never);
+      } catch {
+        this.subjects = null; // a binding with no subject longyun could name
+      }
     } catch (e) {
       if (!(e instanceof KubeApiError) || (e.code !== 404 && e.code !== 403)) throw e;
       this.subjects = null;
@@ -202,7 +229,7 @@ export class MemberCluster {
    */
   accessBinding(tenant: string, namespace: string): K8sObject | undefined {
     if (!this.subjects) return undefined;
-    const b = tenantRoleBinding(namespace, this.subjects) as K8sObject;
+    const b = tenantRoleBinding(namespace, this.subjects);
     return { ...b, metadata: { ...b.metadata, labels: { ...b.metadata.labels, [LABELS.tenant]: tenant } } };
   }
 
