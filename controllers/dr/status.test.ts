@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digestMatch, drObservations, drTenantRow, humanDuration, lagSeconds, withinRpo, type DrTenant } from './status.js';
+import { digestMatch, drObservations, drTenantRow, humanDuration, lagSeconds, rpoText, withinRpo, type DrTenant } from './status.js';
 
 const NOW = new Date('2026-12-02T04:00:00Z');
 const A = `sha256:${'a'.repeat(64)}`;
@@ -55,6 +55,7 @@ describe('lag and RPO', () => {
 
   it('durations read in the two largest units', () => {
     expect([0, 42, 185, 7620, 3 * 86_400 + 4 * 3600 + 5].map(humanDuration)).toEqual(['0s', '42s', '3m 05s', '2h 07m', '3d 04h']);
+    expect([900, 3600, 5400, 86_400, 0].map(rpoText)).toEqual(['15m', '1h', '90m', '24h', '0s']);
   });
 });
 

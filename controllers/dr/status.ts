@@ -73,6 +73,12 @@ export function digestMatch(standby: Pick<StandbyCopyStatus, 'digest' | 'sourceD
   return standby.digest === standby.sourceDigest ? 'match' : 'mismatch';
 }
 
+/** An RPO target: whole hours as `4h`, whole minutes as `15m`, else as humanDuration. */
+export function rpoText(seconds: number): string {
+  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
+  return seconds > 0 && seconds % 60 === 0 ? `${seconds / 60}m` : humanDuration(seconds);
+}
+
 /** A duration in the two largest units a person reads at a glance: 0s, 42s, 3m 05s, 2h 07m, 3d 04h. */
 export function humanDuration(seconds: number): string {
   const s = Math.floor(Math.max(0, seconds));
@@ -102,6 +108,8 @@ export interface StandbyRow {
 /** One tenant as `longyun dr status` shows it. */
 export interface DrTenantRow {
   tenant: string;
+  /** What the recovery points measure: API objects (volume data is Velero's). */
+  rpoScope: 'objects';
   /** Its placement (status.node). */
   home: string | undefined;
   activeNode: string | undefined;
@@ -116,14 +124,15 @@ export interface DrTenantRow {
 }
 
 /**
- * A tenant's DR status at `now`: one row per centre, those of status.dr first, then any centre of
- * the plan the status does not name yet (no state: the operator has not reported it).
+ * A tenant's DR status at `now`: one row per centre, those of status.dr first (same-city, then
+ * remote), then any centre of the plan the status does not name yet (no state: not reported).
  */
 export function drTenantRow(t: DrTenant, now: Date): DrTenantRow {
   const dr = t.status?.dr;
   const plan = t.spec.dr;
   const rpoSeconds = dr?.rpoSeconds ?? (plan ? plan.rpoMinutes * 60 : undefined);
-  const standbys: StandbyRow[] = (dr?.standbys ?? []).map((s) => ({
+  const order = (c: DrCentre) => DR_CENTRES.indexOf(c);
+  const standbys: StandbyRow[] = [...(dr?.standbys ?? [])].sort((a, b) => order(a.centre) - order(b.centre)).map((s) => ({
     centre: s.centre,
     node: s.node,
     state: s.state,
@@ -142,6 +151,7 @@ export function drTenantRow(t: DrTenant, now: Date): DrTenantRow {
   }
   return {
     tenant: t.metadata.name,
+    rpoScope: 'objects',
     home: t.status?.node,
     activeNode: t.status?.activeNode,
     epoch: t.status?.epoch,
