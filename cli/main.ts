@@ -2,6 +2,7 @@
 // longyun (陇云): the command line. Commands load their modules lazily so that `--help` is fast.
 import { Command, Option } from 'commander';
 import { registerDevCommands } from './commands/dev.js';
+import { registerDrCommands } from './commands/dr.js';
 import { action, defaultEstateDir } from './common.js';
 
 // A closed pipe (`longyun ipam export | head`) is not an error.
@@ -274,6 +275,7 @@ waitOptions(clusterOptions(tenant.command('delete').description('delete a tenant
   .addHelpText('after', '\nExamples:\n  $ longyun tenant delete health-records --wait')
   .action(action(async (name, opts) => (await import('./commands/tenants.js')).tenantDelete(name, opts)));
 
+registerDrCommands(program);
 registerDevCommands(program);
 
 const policy = program.command('policy').description('policy-as-code over the estate, each policy citing the plan section it enforces');

@@ -8,6 +8,7 @@ import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
 import type { TenantSpec } from '../topology/schema.js';
 import { Reasons, setCondition, TenantConditions, type Condition } from './conditions.js';
+import type { DrStatus } from './dr/status.js';
 import { place, type NodeView, type Resources } from './placement.js';
 
 export const TENANT_FINALIZER = 'longyun.io/tenant-cleanup';
@@ -36,6 +37,12 @@ export interface TenantStatus {
   /** Raised each time the active copy moves; never lowered. */
   epoch?: number;
   appliedObjects?: ObjectRef[];
+  /** The node holding the one active copy; set to `node` at placement. */
+  activeNode?: string;
+  /** Only increases; 1 at placement. */
+  epoch?: number;
+  /** The standby copies of a tenant with a DR plan (controllers/dr/status.ts). */
+  dr?: DrStatus;
 }
 
 export type TenantAction =

@@ -72,6 +72,16 @@ describe('grafanaDashboard', () => {
     expect(exprsOf(byTitle('Leader'))[0]).toBe('longyun_leader{job=~"$job"} == 1');
   });
 
+  it('shows each standby copy\'s recovery point lag against its RPO target, from the leader, with the alert\'s line at 1', () => {
+    const ratio = byTitle('Recovery point lag / RPO target by tenant and centre');
+    expect(exprsOf(ratio)[0]).toMatch(/^max by \(tenant, centre\) \(max by \(tenant, centre, node\) \(longyun_dr_recovery_point_lag_seconds\{job=~"\$job"\} and on\(job, instance\) .*\/ on\(tenant, centre\) max by \(tenant, centre\) \(longyun_dr_rpo_target_seconds\{/);
+    expect((ratio.fieldConfig as { defaults: { thresholds: { steps: Array<{ value: number | null }> } } }).defaults.thresholds.steps.map((s) => s.value)).toContain(THRESHOLDS.drLagOverRpo);
+    for (const title of ['Copies behind RPO', 'Copies out of sync', 'Objects in standby copies', 'Recovery point lag by tenant and centre', 'Standby copies behind RPO now']) {
+      for (const e of exprsOf(byTitle(title))) expect(e, title).toContain('and on(job, instance) (longyun_leader{job=~"$job"} == 1)');
+    }
+    expect(dashboard.panels.find((p) => p.type === 'row' && p.title.startsWith('Disaster recovery'))).toBeDefined();
+  });
+
   it('draws the alerts\' thresholds', () => {
     const thresholdSteps = (title: string) => (byTitle(title).fieldConfig as { defaults: { thresholds: { steps: Array<{ value: number | null }> } } }).defaults.thresholds.steps.map((s) => s.value);
     expect(thresholdSteps('Reconcile error ratio by controller')).toContain(THRESHOLDS.errorRatio);

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { METRICS } from '../operator/metrics.js';
 import { findPromtool, longyunIdentifiers, metricOf, parseErrors, selectorNames } from './promql.test-helpers.js';
 import { isAlertingRule, prometheusRule, prometheusRules, THRESHOLDS, type AlertingRule, type RecordingRule } from './prometheus-rules.js';
-import { TENANT_PHASES } from './queries.js';
+import { queries, TENANT_PHASES } from './queries.js';
 
 const file = prometheusRules();
 const rules = file.groups.flatMap((g) => g.rules);
@@ -93,6 +93,18 @@ describe('prometheusRules', () => {
     for (const p of [...notReady, ...deleting]) expect(Object.keys(TENANT_PHASES)).toContain(p);
     // Every phase is either alerted on or deliberately not.
     expect(new Set([...notReady, ...deleting, 'Ready', 'Rejected'])).toEqual(new Set(Object.keys(TENANT_PHASES)));
+  });
+});
+
+describe('the DR alert', () => {
+  it('compares each standby copy\'s lag with its plan\'s RPO target by tenant and centre, on the leader, and counts a missing copy', () => {
+    const a = alert('LongyunDrRecoveryPointLagHigh');
+    expect(a).toMatchObject({ for: '5m', labels: { severity: 'warning' } });
+    const lag = 'max by (tenant, centre, node) (longyun_dr_recovery_point_lag_seconds and on(job, instance) (longyun_leader == 1))';
+    const rpo = 'max by (tenant, centre) (longyun_dr_rpo_target_seconds and on(job, instance) (longyun_leader == 1))';
+    expect(a.expr).toBe(`(${lag} > on(tenant, centre) group_left ${rpo}) or (${rpo} unless on(tenant, centre) ${lag})`);
+    expect(a.expr).toBe(queries({ window: '10m' }).drBehindRpo);
+    expect(a.annotations.description).toContain('volume data is Velero\'s');
   });
 });
 
@@ -204,6 +216,47 @@ describe('the alerts on synthetic series (promtool test rules)', () => {
               { eval_time: '17m', alertname: 'LongyunWorkQueueStuck', exp_alerts: [expected('LongyunWorkQueueStuck', { controller: 'tenant' }, 3)] },
               { eval_time: '20m', alertname: 'LongyunWorkQueueGrowing', exp_alerts: [] },
               { eval_time: '28m', alertname: 'LongyunWorkQueueGrowing', exp_alerts: [expected('LongyunWorkQueueGrowing', { ...L, controller: 'cloudnode' }, 28)] },
+            ],
+          },
+          {
+            // DR: health's same-city copy keeps up; its remote copy stops advancing (lag +60 s a
+            // minute against a 900 s RPO); roads' plan names remote-dr and no copy exists; a
+            // former leader still exports a huge lag for health's same-city copy.
+            interval: '1m',
+            input_series: [
+              series('longyun_leader', L, '1x40'),
+              series('longyun_leader', OLD, '0x40'),
+              series('longyun_dr_rpo_target_seconds', { ...L, tenant: 'health', centre: 'same-city-dr' }, '900x40'),
+              series('longyun_dr_rpo_target_seconds', { ...L, tenant: 'health', centre: 'remote-dr' }, '900x40'),
+              series('longyun_dr_rpo_target_seconds', { ...L, tenant: 'roads', centre: 'remote-dr' }, '600x40'),
+              series('longyun_dr_recovery_point_lag_seconds', { ...L, tenant: 'health', centre: 'same-city-dr', node: 'sc' }, '10x40'),
+              series('longyun_dr_recovery_point_lag_seconds', { ...L, tenant: 'health', centre: 'remote-dr', node: 'rd' }, '0+60x40'),
+              series('longyun_dr_rpo_target_seconds', { ...OLD, tenant: 'health', centre: 'same-city-dr' }, '900x40'),
+              series('longyun_dr_recovery_point_lag_seconds', { ...OLD, tenant: 'health', centre: 'same-city-dr', node: 'sc' }, '99999x40'),
+            ],
+            alert_rule_test: [
+              { eval_time: '3m', alertname: 'LongyunDrRecoveryPointLagHigh', exp_alerts: [] },
+              { eval_time: '8m', alertname: 'LongyunDrRecoveryPointLagHigh', exp_alerts: [expected('LongyunDrRecoveryPointLagHigh', { tenant: 'roads', centre: 'remote-dr' }, 600)] },
+              // remote-dr passes its RPO at 16 minutes; it fires 5 minutes later.
+              { eval_time: '19m', alertname: 'LongyunDrRecoveryPointLagHigh', exp_alerts: [expected('LongyunDrRecoveryPointLagHigh', { tenant: 'roads', centre: 'remote-dr' }, 600)] },
+              {
+                eval_time: '22m',
+                alertname: 'LongyunDrRecoveryPointLagHigh',
+                exp_alerts: [
+                  expected('LongyunDrRecoveryPointLagHigh', { tenant: 'health', centre: 'remote-dr', node: 'rd' }, 1320),
+                  expected('LongyunDrRecoveryPointLagHigh', { tenant: 'roads', centre: 'remote-dr' }, 600),
+                ],
+              },
+            ],
+            promql_expr_test: [
+              {
+                expr: `${'max by (tenant, centre) (longyun_dr_recovery_point_lag_seconds and on(job, instance) (longyun_leader == 1))'} / on(tenant, centre) max by (tenant, centre) (longyun_dr_rpo_target_seconds and on(job, instance) (longyun_leader == 1))`,
+                eval_time: '30m',
+                exp_samples: [
+                  { labels: '{tenant="health", centre="same-city-dr"}', value: 10 / 900 },
+                  { labels: '{tenant="health", centre="remote-dr"}', value: 2 },
+                ],
+              },
             ],
           },
           {

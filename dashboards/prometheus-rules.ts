@@ -52,6 +52,8 @@ export const THRESHOLDS = {
   p95Seconds: 5,
   /** Keys waiting in a work queue before a steady growth is worth a warning. */
   queueDepth: 10,
+  /** Lag over the RPO target at which a standby copy is behind (the dashboard's line). */
+  drLagOverRpo: 1,
 } as const;
 
 export const RULE_GROUPS = { recording: 'longyun-operator.rules', alerts: 'longyun-operator.alerts' } as const;
@@ -149,6 +151,14 @@ function alertingRules(runbook: (alert: string) => string): AlertingRule[] {
       '30m',
       '{{ $value }} tenants have been deleting for 30 minutes',
       'For 30 minutes there has always been at least one Tenant in phase Deleting: its finalizer waits until its objects are removed from the member cluster.',
+    ),
+    alert(
+      'LongyunDrRecoveryPointLagHigh',
+      'warning',
+      q.drBehindRpo,
+      '5m',
+      'The {{ $labels.centre }} standby copy of tenant {{ $labels.tenant }} is older than its RPO target',
+      'For 5 minutes the standby copy of tenant {{ $labels.tenant }} in the {{ $labels.centre }} centre has had a recovery point older than the RPO target of its DR plan, or none at all: a failover to it now would lose more changes than the plan allows. It measures API objects only; volume data is Velero\'s.',
     ),
   ];
 }

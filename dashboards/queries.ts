@@ -74,6 +74,8 @@ export function queries(scope: QueryScope) {
     return `(${aggregate(by, counterRate(METRICS.reconciles, ['result="error"'], range))} or ${all} * 0) / ${all}`;
   };
   const durationQuantile = (q: number, range = w) => `histogram_quantile(${q}, ${aggregate('sum by (controller, le)', histogramRate(METRICS.duration, '_bucket', range))})`;
+  const drLag = aggregate('max by (tenant, centre, node)', onLeader(gauge(METRICS.drLag)));
+  const drRpo = aggregate('max by (tenant, centre)', onLeader(gauge(METRICS.drRpo)));
   const tenantsIn = (phases: readonly Phase[]) => onLeader(gauge(METRICS.tenants, [phases.length === 1 ? `phase="${phases[0]}"` : `phase=~"${phases.join('|')}"`]));
   return {
     reconcileRate: aggregate('sum by (controller, result)', counterRate(METRICS.reconciles)),
@@ -90,5 +92,18 @@ export function queries(scope: QueryScope) {
     tenantsIn,
     leader: gauge(METRICS.leader),
     leaders,
+    /** Per standby copy (max over replicas: labels stay put when the leader changes). */
+    drLag,
+    /** Per tenant and centre its plan names. */
+    drRpo,
+    drLagOverRpo: `${aggregate('max by (tenant, centre)', drLag)} / on(tenant, centre) ${drRpo}`,
+    /**
+     * Standby copies behind their plan's RPO target: lag above it (value: the lag), or no
+     * recovery point at all for a centre the plan names (value: the target).
+     */
+    drBehindRpo: `(${drLag} > on(tenant, centre) group_left ${drRpo}) or (${drRpo} unless on(tenant, centre) ${drLag})`,
+    drInSync: aggregate('max by (tenant, centre, node)', onLeader(gauge(METRICS.drInSync))),
+    drObjects: aggregate('max by (tenant, centre, node)', onLeader(gauge(METRICS.drObjects))),
+    drCopyWriteRate: aggregate('sum by (cluster, verb)', counterRate(METRICS.drCopyWrites)),
   };
 }

@@ -2,6 +2,7 @@
 // member cluster of the 1+15+N cloud) and Tenant (a department's tenancy).
 import { Type, type TSchema } from '@sinclair/typebox';
 import { toStructural, type OpenApiSchema } from '../topology/openapi.js';
+import { DR_CENTRES, STANDBY_STATES } from '../controllers/dr/status.js';
 import { CloudNodeSpec, TenantSpec } from '../topology/schema.js';
 
 export const GROUP = 'longyun.io';
@@ -29,6 +30,28 @@ export const CloudNodeStatus = Type.Object({
   lastHeartbeatTime: Type.Optional(Type.String({ format: 'date-time' })),
 });
 
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+/** A tenant's copy in one DR centre (StandbyCopyStatus in controllers/dr/status.ts). */
+export const StandbyCopyStatus = Type.Object({
+  centre: literals(DR_CENTRES),
+  node: Type.Optional(Type.String()),
+  state: literals(STANDBY_STATES),
+  message: Type.Optional(Type.String()),
+  recoveryPoint: Type.Optional(Type.String({ format: 'date-time' })),
+  sourceDigest: Type.Optional(Type.String()),
+  digest: Type.Optional(Type.String()),
+  objects: Type.Optional(Type.Integer({ minimum: 0 })),
+  objectDigests: Type.Optional(Type.Record(Type.String(), Type.String())),
+  notCopied: Type.Optional(Type.Array(Type.Object({ apiVersion: Type.String(), kind: Type.String(), name: Type.String(), reason: Type.String() }))),
+});
+
+export const DrStatus = Type.Object({
+  rpoScope: Type.Literal('objects'),
+  rpoSeconds: Type.Integer({ minimum: 0 }),
+  standbys: Type.Array(StandbyCopyStatus),
+});
+
 export const TenantStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer()),
   conditions: Type.Optional(Type.Array(Condition)),
@@ -37,6 +60,9 @@ export const TenantStatus = Type.Object({
   activeNode: Type.Optional(Type.String()),
   epoch: Type.Optional(Type.Integer({ minimum: 1 })),
   appliedObjects: Type.Optional(Type.Array(ObjectRef)),
+  activeNode: Type.Optional(Type.String()),
+  epoch: Type.Optional(Type.Integer({ minimum: 1 })),
+  dr: Type.Optional(DrStatus),
 });
 
 interface CrdInput {

@@ -41,6 +41,28 @@ describe('gauges read at scrape time', () => {
     expect(await values(m.tenants)).toEqual({});
   });
 
+  it('report each standby copy\'s lag at scrape time, its RPO target, digest match and objects while DR is observed', async () => {
+    const m = new OperatorMetrics();
+    let now = new Date('2026-12-02T04:00:00Z');
+    m.observeDr(
+      () => [
+        { tenant: 'health', centre: 'same-city-dr', node: 'gansu-provincial-same-city-dr', recoveryPoint: new Date('2026-12-02T03:59:50Z'), rpoSeconds: 900, inSync: true, objects: 21 },
+        { tenant: 'health', centre: 'remote-dr', rpoSeconds: 900, inSync: false },
+      ],
+      () => now,
+    );
+    const values = async (g: typeof m.drLag) => Object.fromEntries((await g.get()).values.map((v) => [Object.values(v.labels).join(), v.value]));
+    expect(await values(m.drLag)).toEqual({ 'health,same-city-dr,gansu-provincial-same-city-dr': 10 });
+    now = new Date('2026-12-02T04:01:00Z'); // the recovery point did not move: the lag grows
+    expect(await values(m.drLag)).toEqual({ 'health,same-city-dr,gansu-provincial-same-city-dr': 70 });
+    // The RPO target for every centre of the plan, a standby or not (the alert reads the missing lag).
+    expect(await values(m.drRpo)).toEqual({ 'health,same-city-dr': 900, 'health,remote-dr': 900 });
+    expect(await values(m.drInSync)).toEqual({ 'health,same-city-dr,gansu-provincial-same-city-dr': 1 });
+    expect(await values(m.drObjects)).toEqual({ 'health,same-city-dr,gansu-provincial-same-city-dr': 21 });
+    m.observeDr(undefined);
+    for (const g of [m.drLag, m.drRpo, m.drInSync, m.drObjects]) expect(await values(g)).toEqual({});
+  });
+
   it('counts writes by cluster and verb', async () => {
     const m = new OperatorMetrics();
     m.writes.inc({ cluster: 'management', verb: 'patch' });

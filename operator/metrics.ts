@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DrObservation } from '../controllers/dr/status.js';
 import { LongyunError } from '../topology/errors.js';
 
 /** The kinds of metric the operator exports (prom-client's Counter, Histogram, Gauge). */
@@ -27,6 +28,16 @@ export const METRICS = {
   tenants: { name: 'longyun_tenants', help: 'Tenants by phase.', type: 'gauge', labelNames: ['phase'] },
   leader: { name: 'longyun_leader', help: '1 on the replica that holds the leader lease.', type: 'gauge', labelNames: [] },
   writes: { name: 'longyun_kube_writes_total', help: 'Writes sent to API servers (apply, patch, create, delete), by cluster (management or the cloud node) and verb.', type: 'counter', labelNames: ['cluster', 'verb'] },
+  drLag: {
+    name: 'longyun_dr_recovery_point_lag_seconds',
+    help: 'Seconds from the recovery point of a tenant\'s standby copy (API objects only) to now, per tenant, DR centre and standby node; none while the copy has no recovery point.',
+    type: 'gauge',
+    labelNames: ['tenant', 'centre', 'node'],
+  },
+  drRpo: { name: 'longyun_dr_rpo_target_seconds', help: 'The RPO target of a tenant\'s DR plan, per DR centre it names.', type: 'gauge', labelNames: ['tenant', 'centre'] },
+  drInSync: { name: 'longyun_dr_copy_in_sync', help: '1 when the digest of a tenant\'s standby copy (in source form) equals production\'s, else 0.', type: 'gauge', labelNames: ['tenant', 'centre', 'node'] },
+  drObjects: { name: 'longyun_dr_copy_objects', help: 'Objects in a tenant\'s standby copy.', type: 'gauge', labelNames: ['tenant', 'centre', 'node'] },
+  drCopyWrites: { name: 'longyun_dr_copy_writes_total', help: 'Writes the standby copier sent to standby clusters (apply, delete), by cluster and verb.', type: 'counter', labelNames: ['cluster', 'verb'] },
 } as const satisfies Record<string, MetricDefinition>;
 
 /** What prom-client's constructors take from a definition (its `type` is ours, not theirs). */
@@ -42,6 +53,7 @@ export interface MetricSources {
 
 export class OperatorMetrics {
   private sources: MetricSources | undefined;
+  private dr: { observations: () => readonly DrObservation[]; now: () => Date } | undefined;
   readonly registry = new Registry();
   readonly reconciles = new Counter({ ...config(METRICS.reconciles), registers: [this.registry] });
   readonly duration = new Histogram({
@@ -68,10 +80,58 @@ export class OperatorMetrics {
   });
   readonly leader = new Gauge({ ...config(METRICS.leader), registers: [this.registry] });
   readonly writes = new Counter({ ...config(METRICS.writes), registers: [this.registry] });
+  readonly drLag = new Gauge({
+    ...config(METRICS.drLag),
+    registers: [this.registry],
+    collect: () => {
+      this.collectDr(this.drLag, (o, now) => (o.node !== undefined && o.recoveryPoint ? [{ tenant: o.tenant, centre: o.centre, node: o.node }, Math.max(0, (now.getTime() - o.recoveryPoint.getTime()) / 1000)] : undefined));
+    },
+  });
+  readonly drRpo = new Gauge({
+    ...config(METRICS.drRpo),
+    registers: [this.registry],
+    collect: () => {
+      this.collectDr(this.drRpo, (o) => [{ tenant: o.tenant, centre: o.centre }, o.rpoSeconds]);
+    },
+  });
+  readonly drInSync = new Gauge({
+    ...config(METRICS.drInSync),
+    registers: [this.registry],
+    collect: () => {
+      this.collectDr(this.drInSync, (o) => (o.node !== undefined ? [{ tenant: o.tenant, centre: o.centre, node: o.node }, o.inSync ? 1 : 0] : undefined));
+    },
+  });
+  readonly drObjects = new Gauge({
+    ...config(METRICS.drObjects),
+    registers: [this.registry],
+    collect: () => {
+      this.collectDr(this.drObjects, (o) => (o.node !== undefined && o.objects !== undefined ? [{ tenant: o.tenant, centre: o.centre, node: o.node }, o.objects] : undefined));
+    },
+  });
+  /** The standby copier counts its writes here (as well as in `writes`). */
+  readonly drCopyWrites = new Counter({ ...config(METRICS.drCopyWrites), registers: [this.registry] });
 
   /** While the controllers run, the gauges read them at each scrape; `undefined` when they stop (the gauges empty). */
   observe(sources: MetricSources | undefined): void {
     this.sources = sources;
+  }
+
+  /**
+   * While the DR controller runs (on the leader), the DR gauges read its standby copies at each
+   * scrape, the lag computed then from `now`; `undefined` when it stops (the gauges empty).
+   */
+  observeDr(observations: (() => readonly DrObservation[]) | undefined, now: () => Date = () => new Date()): void {
+    this.dr = observations && { observations, now };
+  }
+
+  private collectDr<L extends string>(gauge: Gauge<L>, value: (o: DrObservation, now: Date) => [Partial<Record<L, string>>, number] | undefined): void {
+    gauge.reset();
+    if (!this.dr) return;
+    const now = this.dr.now();
+    for (const o of this.dr.observations()) {
+      const v = value(o, now);
+      if (v) gauge.set(v[0], v[1]);
+    }
   }
 
   /** All writes counted so far. */

@@ -36,11 +36,11 @@ describe('help', () => {
   it('lists every command with one-line help and exit codes', () => {
     const r = longyun(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['plan', 'ipam', 'synth', 'diff', 'policy', 'operator', 'node', 'tenant', 'dev']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b.*\\S`, 'm'));
+    for (const cmd of ['plan', 'ipam', 'synth', 'diff', 'policy', 'operator', 'node', 'tenant', 'dr', 'dev']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b.*\\S`, 'm'));
     expect(r.stdout).toContain('Exit codes');
   });
 
-  it.each([['plan'], ['synth'], ['diff'], ['operator', 'run'], ['operator', 'manifests'], ['node', 'onboard'], ['node', 'member-rbac'], ['node', 'list'], ['node', 'get'], ['node', 'delete'], ['tenant', 'request'], ['tenant', 'list'], ['tenant', 'get'], ['tenant', 'delete'], ['ipam', 'allocate'], ['ipam', 'show'], ['ipam', 'whois'], ['ipam', 'export'], ['policy', 'list'], ['policy', 'check']])(
+  it.each([['plan'], ['synth'], ['diff'], ['operator', 'run'], ['operator', 'manifests'], ['node', 'onboard'], ['node', 'member-rbac'], ['node', 'list'], ['node', 'get'], ['node', 'delete'], ['tenant', 'request'], ['tenant', 'list'], ['tenant', 'get'], ['tenant', 'delete'], ['dr', 'status'], ['ipam', 'allocate'], ['ipam', 'show'], ['ipam', 'whois'], ['ipam', 'export'], ['policy', 'list'], ['policy', 'check']])(
     '%s %s --help has examples',
     (...cmd) => {
       const r = longyun([...cmd.filter(Boolean), '--help']);

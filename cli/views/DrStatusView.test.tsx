@@ -1,0 +1,42 @@
+import { render } from 'ink-testing-library';
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { drTenantRow } from '../../controllers/dr/status.js';
+import { HEALTH } from '../../controllers/dr/status.test-helpers.js';
+import { DrStatusView } from './DrStatusView.js';
+
+const NOW = new Date('2026-12-02T04:00:00Z');
+const lines = (frame: string) => frame.split('\n');
+
+describe('DrStatusView', () => {
+  it('shows per tenant home, active node, epoch and RPO, then per centre standby, recovery point, lag, digest match, state and message', () => {
+    const frame = render(<DrStatusView tenants={[drTenantRow(HEALTH, NOW)]} now={NOW} />).lastFrame()!;
+    expect(lines(frame)[0]).toBe('health-records home gansu-provincial · active gansu-provincial · epoch 1 · RPO 15m (API objects)');
+    expect(lines(frame)[1]).toMatch(/^ {2}CENTRE\s+STANDBY\s+RECOVERY POINT\s+LAG\s+DIGEST\s+STATE$/);
+    // same-city first; a recovery point of today as its time; the lag in human units; remote-dr
+    // behind its RPO and differing from production, its message under the table
+    expect(lines(frame)[2]).toMatch(/^ {2}same-city-dr\s+gansu-provincial-same-city-dr\s+03:59:48Z\s+12s\s+✓\s+Current$/);
+    expect(lines(frame)[3]).toMatch(/^ {2}remote-dr\s+gansu-provincial-remote-dr\s+03:20:00Z\s+40m 00s !\s+✗\s+SourceUnreachable$/);
+    expect(lines(frame)[4]).toBe('  remote-dr: gansu-provincial does not answer');
+    expect(frame).toContain('! lag above the RPO target');
+    const yesterday = render(<DrStatusView tenants={[drTenantRow(HEALTH, new Date('2026-12-03T00:10:00Z'))]} now={new Date('2026-12-03T00:10:00Z')} />).lastFrame()!;
+    expect(yesterday).toMatch(/same-city-dr\s+gansu-provincial-same-city-.*2026-12-02T03:59.*\s20h 10m !/); // the full time, from another day
+    expect(frame).not.toContain('OBJECTS');
+  });
+
+  it('wide adds columns (the command prints them 160 wide off a terminal) and lists what was not copied, and why', () => {
+    const frame = render(<DrStatusView tenants={[drTenantRow(HEALTH, NOW)]} now={NOW} wide />).lastFrame()!;
+    expect(lines(frame)[1]).toMatch(/OBJ.*NOT.*SOURCE.*STANDBY/);
+    expect(frame).toContain('  remote-dr: not copied example.com/v1 Widget w: no CRD on the standby');
+  });
+
+  it('says when the operator has not reported a plan yet, when a tenant has no plan, and when none has', () => {
+    const unreported = drTenantRow({ ...HEALTH, status: { node: 'gansu-provincial' } }, NOW);
+    const frame = render(<DrStatusView tenants={[unreported, drTenantRow({ metadata: { name: 'roads' }, spec: {}, status: { node: 'lanzhou-cloud' } }, NOW)]} now={NOW} />).lastFrame()!;
+    expect(frame).toMatch(/same-city-dr\s+-\s+-\s+-\s+—\s+-\n/);
+    expect(frame).toContain('no DR status from the operator yet');
+    expect(frame).toContain('roads home lanzhou-cloud · active - · epoch -\n  no DR plan');
+    expect(frame).not.toContain('! lag');
+    expect(render(<DrStatusView tenants={[]} now={NOW} />).lastFrame()).toBe('No tenants with a DR plan.');
+  });
+});

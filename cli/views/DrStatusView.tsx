@@ -1,0 +1,81 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import { humanDuration, rpoText, type DigestMatch, type DrTenantRow, type StandbyRow } from '../../controllers/dr/status.js';
+import { Table, type Column } from './Table.js';
+
+export interface DrStatusViewProps {
+  tenants: readonly DrTenantRow[];
+  /** The time the lags were computed at: a recovery point of the same (UTC) day shows its time only. */
+  now: Date;
+  /** Also objects, objects not copied and the digests. */
+  wide?: boolean;
+}
+
+const DIGEST: Record<DigestMatch, string> = { match: '✓', mismatch: '✗', unknown: '—' };
+/** A digest shortened to what a person compares: `sha256:0123456789ab`. */
+const short = (d: string | undefined) => (d === undefined ? '-' : d.slice(0, 'sha256:'.length + 12));
+const behind = (s: StandbyRow) => !s.withinRpo || s.digestMatch === 'mismatch';
+
+/** `03:59:48Z` on the day of `now` (UTC), else the RFC 3339 time as written. */
+function pointText(point: string | undefined, now: Date): string {
+  if (point === undefined) return '-';
+  const t = new Date(point);
+  if (Number.isNaN(t.getTime())) return point;
+  return t.toISOString().slice(0, 10) === now.toISOString().slice(0, 10) ? `${t.toISOString().slice(11, 19)}Z` : point;
+}
+
+function cells(s: StandbyRow, now: Date, wide: boolean): string[] {
+  const lag = s.lagSeconds === undefined ? '-' : `${humanDuration(s.lagSeconds)}${s.withinRpo ? '' : ' !'}`;
+  const row = [s.centre, s.node ?? '-', pointText(s.recoveryPoint, now), lag, DIGEST[s.digestMatch], s.state ?? '-'];
+  if (wide) row.push(s.objects === undefined ? '-' : String(s.objects), String(s.notCopied), short(s.status?.sourceDigest), short(s.status?.digest));
+  return row;
+}
+
+/** The lines under a tenant's table: each centre's message and, wide, what was not copied and why. */
+function notes(t: DrTenantRow, wide: boolean): string[] {
+  const out: string[] = [];
+  if (!t.reported) out.push('no DR status from the operator yet (is "longyun operator run" running?)');
+  for (const s of t.standbys) {
+    if (s.message) out.push(`${s.centre}: ${s.message}`);
+    if (wide) for (const n of s.status?.notCopied ?? []) out.push(`${s.centre}: not copied ${n.apiVersion} ${n.kind} ${n.name}: ${n.reason}`);
+  }
+  return out;
+}
+
+/** `longyun dr status`: per tenant its nodes, epoch and RPO target, then one line per DR centre. */
+export function DrStatusView({ tenants, now, wide = false }: DrStatusViewProps): React.JSX.Element {
+  if (tenants.length === 0) return <Text>No tenants with a DR plan.</Text>;
+  const columns: Column[] = [{ header: 'CENTRE' }, { header: 'STANDBY' }, { header: 'RECOVERY POINT' }, { header: 'LAG', align: 'right' }, { header: 'DIGEST' }, { header: 'STATE' }];
+  if (wide) columns.push({ header: 'OBJECTS', align: 'right' }, { header: 'NOT COPIED', align: 'right' }, { header: 'SOURCE DIGEST' }, { header: 'STANDBY DIGEST' });
+  const anyBehind = tenants.some((t) => t.standbys.some((s) => s.lagSeconds !== undefined && !s.withinRpo));
+  return (
+    <Box flexDirection="column">
+      {tenants.map((t, i) => (
+        <Box key={t.tenant} flexDirection="column" marginTop={i === 0 ? 0 : 1}>
+          <Text>
+            <Text bold>{t.tenant}</Text> home {t.home ?? '-'} · active{' '}
+            <Text color={t.activeNode !== undefined && t.activeNode !== t.home ? 'yellow' : undefined}>{t.activeNode ?? '-'}</Text> · epoch {t.epoch ?? '-'}
+            {t.hasDrPlan ? ` · RPO ${t.rpoSeconds === undefined ? '-' : rpoText(t.rpoSeconds)} (API objects)` : ''}
+          </Text>
+          {t.hasDrPlan ? (
+            <Box marginLeft={2} flexDirection="column">
+              <Table columns={columns} rows={t.standbys.map((s) => cells(s, now, wide))} rowColor={(r) => (behind(t.standbys[r]!) ? 'red' : t.standbys[r]!.state === 'Current' ? undefined : 'yellow')} />
+              {notes(t, wide).map((line, j) => (
+                <Text key={j} dimColor>
+                  {line}
+                </Text>
+              ))}
+            </Box>
+          ) : (
+            <Text>{'  '}no DR plan</Text>
+          )}
+        </Box>
+      ))}
+      {anyBehind ? (
+        <Box marginTop={1}>
+          <Text dimColor>! lag above the RPO target: a failover to that centre now would lose more than the plan allows</Text>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,37 @@
+import type { Static } from '@sinclair/typebox';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { DrStatus as DrStatusType, StandbyCopyStatus as StandbyCopyStatusType } from '../controllers/dr/status.js';
+import type { TenantStatus as TenantStatusType } from '../controllers/tenant-reconciler.js';
+import { DrStatus, StandbyCopyStatus, TENANT_CRD } from './crds.js';
+
+type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema; enum?: unknown[]; required?: string[] };
+const statusSchema = () => {
+  const version = (TENANT_CRD.spec as { versions: Array<{ schema: { openAPIV3Schema: Schema } }> }).versions[0]!;
+  return version.schema.openAPIV3Schema.properties!.status!;
+};
+
+describe('the Tenant CRD status', () => {
+  it('carries the active node, the epoch and the DR status as structural OpenAPI', () => {
+    const status = statusSchema();
+    expect(status.properties!.activeNode).toEqual({ type: 'string' });
+    expect(status.properties!.epoch).toMatchObject({ type: 'integer', minimum: 1 });
+    const dr = status.properties!.dr!;
+    expect(dr.required).toEqual(['rpoScope', 'rpoSeconds', 'standbys']);
+    expect(dr.properties!.rpoScope).toEqual({ type: 'string', enum: ['objects'] });
+    const standby = dr.properties!.standbys!.items!;
+    expect(standby.required).toEqual(['centre', 'state']);
+    expect(standby.properties!.centre!.enum).toEqual(['same-city-dr', 'remote-dr']);
+    expect(standby.properties!.state!.enum).toEqual(['NoStandby', 'Copying', 'Current', 'SourceUnreachable', 'StandbyUnreachable']);
+    expect(standby.properties!.recoveryPoint).toEqual({ type: 'string', format: 'date-time' });
+    // A map: additionalProperties of strings (a structural schema has no patternProperties).
+    expect(standby.properties!.objectDigests).toEqual({ type: 'object', additionalProperties: { type: 'string' } });
+    expect(standby.properties!.notCopied!.items!.required).toEqual(['apiVersion', 'kind', 'name', 'reason']);
+    expect(JSON.stringify(status)).not.toMatch(/patternProperties|anyOf|const|\$id/);
+  });
+
+  it('is the shape of the controllers\' TypeScript types', () => {
+    expectTypeOf<Static<typeof StandbyCopyStatus>>().toEqualTypeOf<StandbyCopyStatusType>();
+    expectTypeOf<Static<typeof DrStatus>>().toEqualTypeOf<DrStatusType>();
+    expectTypeOf<TenantStatusType['dr']>().toEqualTypeOf<DrStatusType | undefined>();
+  });
+});
