@@ -37,10 +37,6 @@ export interface TenantStatus {
   /** Raised each time the active copy moves; never lowered. */
   epoch?: number;
   appliedObjects?: ObjectRef[];
-  /** The node holding the one active copy; set to `node` at placement. */
-  activeNode?: string;
-  /** Only increases; 1 at placement. */
-  epoch?: number;
   /** The standby copies of a tenant with a DR plan (controllers/dr/status.ts). */
   dr?: DrStatus;
 }

@@ -60,8 +60,6 @@ export const TenantStatus = Type.Object({
   activeNode: Type.Optional(Type.String()),
   epoch: Type.Optional(Type.Integer({ minimum: 1 })),
   appliedObjects: Type.Optional(Type.Array(ObjectRef)),
-  activeNode: Type.Optional(Type.String()),
-  epoch: Type.Optional(Type.Integer({ minimum: 1 })),
   dr: Type.Optional(DrStatus),
 });
 

@@ -662,7 +662,7 @@ export class Operator {
         return fits(quotaResources(t.spec.quota), this.reservedOn(node, tenant), capacityResources(node.spec.capacity));
       },
       log: (l) => this.log(l),
-      onWrite: (cluster, verb) => this.metrics.writes.inc({ cluster, verb }),
+      onWrite: (cluster, verb) => this.metrics.drCopyWrites.inc({ cluster, verb }),
     };
   }
 

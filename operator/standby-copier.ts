@@ -11,6 +11,7 @@ import { planCopy, type CopyPlan } from '../controllers/dr/copy-plan.js';
 import { objectKey } from '../controllers/dr/digest.js';
 import { nextRecoveryPoint } from '../controllers/dr/recovery-point.js';
 import type { Condition } from '../controllers/conditions.js';
+import type { DrCentre, DrObservation, DrStatus, StandbyCopyStatus } from '../controllers/dr/status.js';
 import { DrConditions, DrReasons, setCondition } from '../controllers/conditions.js';
 import { covers, type ObjectRef } from '../controllers/tenant-reconciler.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
@@ -21,27 +22,8 @@ import { KubeApiError } from './rest.js';
 import type { MemberCluster } from './member-cluster.js';
 import { WorkQueue } from './work-queue.js';
 
-export type Centre = 'same-city-dr' | 'remote-dr';
-
-/** One standby copy's status (Tenant `status.dr.standbys[]`). */
-export interface StandbyCopyStatus {
-  centre: Centre;
-  node?: string;
-  state: 'NoStandby' | 'NoRoom' | 'Copying' | 'Current' | 'SourceUnreachable' | 'StandbyUnreachable';
-  message?: string;
-  recoveryPoint?: string;
-  sourceDigest?: string;
-  digest?: string;
-  objects?: number;
-  objectDigests?: Record<string, string>;
-  notCopied?: Array<{ apiVersion: string; kind: string; name: string; reason: string }>;
-}
-
-export interface DrStatus {
-  rpoScope: 'objects';
-  rpoSeconds: number;
-  standbys: StandbyCopyStatus[];
-}
+export type Centre = DrCentre;
+export type { DrStatus, StandbyCopyStatus };
 
 /** What the copier needs to know of a CloudNode. */
 export interface CopierNode {
@@ -154,8 +136,8 @@ export class StandbyCopier {
   }
 
   /** For the metrics: each copy's recovery point as known now. */
-  recoveryPoints(): Array<{ tenant: string; centre: Centre; node?: string; recoveryPoint?: Date; rpoSeconds: number; inSync: boolean; objects: number }> {
-    const out: Array<{ tenant: string; centre: Centre; node?: string; recoveryPoint?: Date; rpoSeconds: number; inSync: boolean; objects: number }> = [];
+  recoveryPoints(): DrObservation[] {
+    const out: DrObservation[] = [];
     for (const t of this.host.tenants()) {
       const dr = t.status?.dr;
       if (!t.dr || !dr) continue;

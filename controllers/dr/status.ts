@@ -5,7 +5,7 @@
 export const DR_CENTRES = ['same-city-dr', 'remote-dr'] as const;
 export type DrCentre = (typeof DR_CENTRES)[number];
 
-export const STANDBY_STATES = ['NoStandby', 'Copying', 'Current', 'SourceUnreachable', 'StandbyUnreachable'] as const;
+export const STANDBY_STATES = ['NoStandby', 'NoRoom', 'Copying', 'Current', 'SourceUnreachable', 'StandbyUnreachable'] as const;
 export type StandbyState = (typeof STANDBY_STATES)[number];
 
 /** An object of the tenant's namespace that is not on the standby, and why (e.g. its CRD is missing there). */
