@@ -21,7 +21,7 @@ describe('the Tenant CRD status', () => {
     const standby = dr.properties!.standbys!.items!;
     expect(standby.required).toEqual(['centre', 'state']);
     expect(standby.properties!.centre!.enum).toEqual(['same-city-dr', 'remote-dr']);
-    expect(standby.properties!.state!.enum).toEqual(['NoStandby', 'Copying', 'Current', 'SourceUnreachable', 'StandbyUnreachable']);
+    expect(standby.properties!.state!.enum).toEqual(['NoStandby', 'NoRoom', 'Copying', 'Current', 'SourceUnreachable', 'StandbyUnreachable']);
     expect(standby.properties!.recoveryPoint).toEqual({ type: 'string', format: 'date-time' });
     // A map: additionalProperties of strings (a structural schema has no patternProperties).
     expect(standby.properties!.objectDigests).toEqual({ type: 'object', additionalProperties: { type: 'string' } });
