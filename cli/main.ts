@@ -193,7 +193,7 @@ waitOptions(
       .option('--member-context <name>', 'context in the member kubeconfig')
       .requiredOption('--unit <unit>', 'the unit hosting it, e.g. tianshui')
       .addOption(new Option('--kind <kind>', 'node kind').choices(['provincial', 'municipal', 'industry']).default('municipal'))
-      .option('--name <cloud>', 'the estate cloud id (default: the estate\'s cloud of that unit and kind)')
+      .option('--name <cloud>', 'the estate cloud id (default: the estate\'s production cloud of that unit and kind); a standby cloud is named by its id')
       .addOption(estateOption())
       .addOption(outputOption()),
   ),
@@ -205,9 +205,13 @@ The identity in the member kubeconfig needs the longyun-member ClusterRole on th
 longyun-tenant ClusterRole and velero Role, nothing more): apply what "longyun node member-rbac" prints there first. Without it the node stays
 Onboarded=False (MemberForbidden).
 
+A standby cloud of the estate (role: standby) is onboarded by its id: its CloudNode gets the role,
+data centre and protected clouds from clouds.yaml, takes no tenants, and holds DR copies.
+
 Examples:
   $ longyun node member-rbac --user longyun@tianshui | kubectl --context tianshui-admin apply -f -
-  $ longyun node onboard --member-kubeconfig tianshui.kubeconfig --unit tianshui --kind municipal --wait`,
+  $ longyun node onboard --member-kubeconfig tianshui.kubeconfig --unit tianshui --kind municipal --wait
+  $ longyun node onboard --member-kubeconfig qingyang-dr.kubeconfig --unit gansu --kind provincial --name gansu-provincial-remote-dr`,
   )
   .action(action(async (opts) => (await import('./commands/tenants.js')).nodeOnboard(opts)));
 const repeat = (v: string, prev: string[]) => [...prev, v];

@@ -38,6 +38,11 @@ export interface NodeView {
   ready: boolean;
   /** Being offboarded (deleted): it keeps serving its tenants but takes no new ones. */
   deleting?: boolean;
+  /** A standby (CloudNode spec.role: standby): it holds DR copies, never tenants of its own. */
+  standby?: boolean;
+  /** A standby's data centre (its role is the DR centre it stands in) and the nodes it protects. */
+  datacentre?: string;
+  protects?: readonly string[];
   capacity: Resources;
 }
 
@@ -56,7 +61,8 @@ const fmt = (r: Resources) => `${r.cpu} vCPU, ${Math.round(r.memory / GiB)} GiB 
  * A placement is for good (the tenant's data lives there), so while the city's own node is
  * onboarded but not Ready the tenant waits for it rather than going elsewhere for good; only a
  * full city node sends it on. `node` or `placement` in the spec places it elsewhere at once.
- * A node being offboarded takes no new tenants, and is not waited for.
+ * A node being offboarded takes no new tenants, and is not waited for. A standby is never chosen:
+ * it holds DR copies only (a requested standby is tenant-not-on-standby's finding).
  */
 export function place(
   estate: Estate,
@@ -85,7 +91,7 @@ export function place(
   };
   const audited = (n: NodeView) => audit.get(n.name)?.length ?? 0;
   const rank = (n: NodeView) => (isOwnCityNode(estate, tenant.department, n) ? 0 : n.kind === 'provincial' ? 1 : n.kind === 'industry' ? 2 : 3);
-  const matching = nodes.filter((n) => !n.deleting && (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit) && allowed(n));
+  const matching = nodes.filter((n) => !n.deleting && !n.standby && (tenant.placement?.kind === undefined || n.kind === tenant.placement.kind) && (tenant.placement?.unit === undefined || n.unit === tenant.placement.unit) && allowed(n));
   const cityNodeDown = matching.find((n) => rank(n) === 0 && !n.ready);
   const candidates = matching
     .filter((n) => n.ready)

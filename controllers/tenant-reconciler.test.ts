@@ -14,7 +14,15 @@ const plan = openAddressPlan(estate);
 const now = new Date('2026-11-26T08:00:00Z');
 const ctx = { estate, plan, now };
 
-const nodes: NodeView[] = estate.doc.clouds.map((c) => ({ name: c.id, kind: c.kind, unit: c.unit, ready: true, capacity: capacityResources(c.capacity) }));
+// Every estate cloud onboarded, the standbys as standby CloudNodes (as the manager's nodeViews).
+const nodes: NodeView[] = estate.doc.clouds.map((c) => ({
+  name: c.id,
+  kind: c.kind,
+  unit: c.unit,
+  ready: true,
+  ...(c.role === 'standby' ? { standby: true, datacentre: c.datacentre!, protects: c.protects ?? [] } : {}),
+  capacity: capacityResources(c.capacity),
+}));
 const none = new Map<string, Resources>();
 
 const spec = (over: Partial<TenantSpec> = {}): TenantSpec => ({
@@ -96,6 +104,17 @@ describe('placement', () => {
     const there = reconcileTenant(tenant({ metadata: { name: 'tianshui-permits', finalizers: ['longyun.io/tenant-cleanup'] }, status: placed.status }), { nodes: leaving, allocated: none, memberObjects: objects }, ctx);
     expect(there.status).toMatchObject({ phase: 'Ready', node: 'tianshui-cloud' });
     expect(there.actions).toEqual([]);
+  });
+
+  it('never chooses a standby, even when every other node is full', () => {
+    const provincial = request({ department: 'gansu-health' });
+    expect(place(estate, provincial, nodes, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    expect(place(estate, request({ placement: { kind: 'provincial' } }), nodes, none)).toMatchObject({ ok: true, node: 'gansu-provincial' });
+    const allFull = new Map(nodes.filter((n) => !n.standby).map((n) => [n.name, n.capacity]));
+    const r = place(estate, provincial, nodes, allFull);
+    expect(r).toMatchObject({ ok: false, reason: 'NoCapacity' });
+    expect(r.message).not.toMatch(/-dr\b/);
+    expect(place(estate, request({ placement: { kind: 'provincial', unit: 'gansu' } }), nodes, allFull)).toMatchObject({ ok: false, reason: 'NoCapacity' });
   });
 
   it('a requested node that is not onboarded or not ready', () => {
@@ -230,6 +249,23 @@ describe('reconcileTenant', () => {
     expect(approved.message).toMatch(/^policy tenant-dr-for-mlps3 \(plan §4\.1\.2, §4\.5\.2\): .*MLPS level 3 .*no DR plan/);
     const wrongCity = reconcileTenant(tenant({}, { node: 'lanzhou-cloud' }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
     expect(findCondition(wrongCity.status.conditions, TenantConditions.Approved)?.message).toMatch(/tenant-node-of-own-city/);
+  });
+
+  it('a Tenant requesting a standby node is rejected by tenant-not-on-standby, and applies nothing', () => {
+    const d = reconcileTenant(tenant({}, { department: 'gansu-health', node: 'gansu-provincial-same-city-dr' }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(applies(d.actions)).toEqual([]);
+    expect(d.status.phase).toBe('Rejected');
+    expect(findCondition(d.status.conditions, TenantConditions.Approved)).toMatchObject({
+      status: 'False',
+      reason: Reasons.PolicyViolation,
+      message:
+        'policy tenant-not-on-standby (plan §4.1.2): tenant "tianshui-permits" is on "gansu-provincial-same-city-dr", a standby cloud: it holds DR copies for "gansu-provincial" and gets no tenants of its own; put it on a production node such as "gansu-provincial"',
+    });
+    // An onboarded standby the estate does not list is judged by its CloudNode's role.
+    const extra: NodeView = { name: 'dr-spare', kind: 'provincial', unit: 'gansu', ready: true, standby: true, protects: ['gansu-provincial'], capacity: nodes[0]!.capacity };
+    const spare = reconcileTenant(tenant({}, { department: 'gansu-health', node: 'dr-spare' }), { nodes: [...nodes, extra], allocated: none, memberObjects: new Map() }, ctx);
+    expect(spare.status.phase).toBe('Rejected');
+    expect(findCondition(spare.status.conditions, TenantConditions.Approved)?.message).toMatch(/^policy tenant-not-on-standby .*"dr-spare", a standby cloud/);
   });
 
   it('waits (Pending, requeue) when no node has room', () => {

@@ -14,6 +14,8 @@ describe('findCloud', () => {
     expect(findCloud(estate, { id: 'tianshui-cloud' }, dir).unit).toBe('tianshui');
     expect(findCloud(estate, { unit: 'tianshui', kind: 'municipal' }, dir).id).toBe('tianshui-cloud');
     expect(findCloud(estate, { unit: 'gansu', kind: 'provincial' }, dir).id).toBe('gansu-provincial');
+    // By unit and kind, a production cloud: a standby is named by its id.
+    expect(findCloud(estate, { id: 'gansu-provincial-same-city-dr' }, dir).role).toBe('standby');
   });
 
   it('names the estate and suggests the id meant', () => {
@@ -37,6 +39,21 @@ describe('cloudNodeRegistrationObjects', () => {
     expect(spec.capacity).toEqual(cloud.capacity);
   });
 
+  it('registers a standby cloud as a standby CloudNode: its role, DR centre and the clouds it protects', () => {
+    const [, , node] = cloudNodeRegistrationObjects({ cloud: findCloud(estate, { id: 'gansu-provincial-remote-dr' }, dir), kubeconfig: 'x' });
+    expect(Value.Check(CloudNodeSpec, node!.spec)).toBe(true);
+    expect(node!.spec).toMatchObject({ kind: 'provincial', unit: 'gansu', role: 'standby', datacentre: 'dc-qingyang-dr', protects: ['gansu-provincial'] });
+    const [, , production] = cloudNodeRegistrationObjects({ cloud: findCloud(estate, { id: 'gansu-provincial' }, dir), kubeconfig: 'x' });
+    expect(production!.spec).toMatchObject({ datacentre: 'dc-lanzhou-production' });
+    expect(production!.spec).not.toHaveProperty('role');
+    expect(production!.spec).not.toHaveProperty('protects');
+  });
+
+  it('refuses a standby whose fields do not validate, naming the field', () => {
+    const cloud = { ...findCloud(estate, { id: 'gansu-provincial-remote-dr' }, dir), protects: ['gansu-provincial', 'gansu-provincial'] };
+    expect(() => cloudNodeRegistrationObjects({ cloud, kubeconfig: 'x' })).toThrow(/cloud gansu-provincial-remote-dr: protects: expected array elements to be unique/);
+  });
+
   it('leaves the context out when none is given', () => {
     const [, , node] = cloudNodeRegistrationObjects({ cloud: findCloud(estate, { id: 'gansu-provincial' }, dir), kubeconfig: 'x' });
     expect(node!.spec).not.toHaveProperty('context');
@@ -53,6 +70,16 @@ describe('memberClouds', () => {
 
   it('takes the clouds named, in order, one per member', () => {
     expect(memberClouds(estate, 2, ['tianshui-cloud', 'industry-health'], dir).map((c) => c.id)).toEqual(['tianshui-cloud', 'industry-health']);
+  });
+
+  it('registers standbys only when named: the provincial cloud and its two standbys', () => {
+    expect(memberClouds(estate, 16, undefined, dir).some((c) => c.role === 'standby')).toBe(false);
+    const clouds = memberClouds(estate, 3, ['gansu-provincial', 'gansu-provincial-same-city-dr', 'gansu-provincial-remote-dr'], dir);
+    expect(clouds.map((c) => [c.id, c.role ?? 'production', c.datacentre])).toEqual([
+      ['gansu-provincial', 'production', 'dc-lanzhou-production'],
+      ['gansu-provincial-same-city-dr', 'standby', 'dc-lanzhou-new-area-dr'],
+      ['gansu-provincial-remote-dr', 'standby', 'dc-qingyang-dr'],
+    ]);
   });
 
   it('refuses a wrong count, an unknown cloud and a cloud named twice', () => {

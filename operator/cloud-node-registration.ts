@@ -29,14 +29,14 @@ interface PlainObject {
   [k: string]: unknown;
 }
 
-/** Finds the estate cloud a member stands for: by id, or by unit and kind. */
+/** Finds the estate cloud a member stands for: by id, or by unit and kind (a production cloud: a standby is named by id). */
 export function findCloud(estate: Estate, by: { id: string } | { unit: string; kind: CloudKind }, estateDir: string): Cloud {
   if ('id' in by) {
     const cloud = estate.cloudById.get(by.id);
     if (!cloud) throw new CloudNodeRegistrationError(`${estateDir} has no cloud "${by.id}"${didYouMean(by.id, estate.cloudById.keys())}; the clouds are listed in clouds.yaml`);
     return cloud;
   }
-  const cloud = estate.doc.clouds.find((c) => c.unit === by.unit && c.kind === by.kind);
+  const cloud = estate.doc.clouds.find((c) => c.unit === by.unit && c.kind === by.kind && c.role !== 'standby');
   if (!cloud) throw new CloudNodeRegistrationError(`${estateDir}: no ${by.kind} cloud for unit "${by.unit}"${didYouMean(by.unit, estate.unitById.keys())}; add it to clouds.yaml or pass --name`);
   return cloud;
 }
@@ -50,6 +50,10 @@ export function cloudNodeRegistrationObjects(r: CloudNodeRegistration): PlainObj
     kubeconfigSecretRef: { name: secretName, key: 'kubeconfig' },
     ...(r.context ? { context: r.context } : {}),
     capacity: r.cloud.capacity,
+    // Its role, data centre (for a standby, the DR centre it stands in) and the clouds it protects.
+    ...(r.cloud.role ? { role: r.cloud.role } : {}),
+    ...(r.cloud.datacentre ? { datacentre: r.cloud.datacentre } : {}),
+    ...(r.cloud.protects ? { protects: r.cloud.protects } : {}),
   };
   if (!Value.Check(CloudNodeSpec, spec)) {
     throw new CloudNodeRegistrationError(`cloud ${r.cloud.id}: ${validate(CloudNodeSpec, spec, 'spec').map((i) => `${i.path}: ${i.message}`).join('; ')}`);

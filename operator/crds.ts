@@ -117,6 +117,7 @@ export const CLOUD_NODE_CRD = crd({
   columns: [
     { name: 'Kind', type: 'string', jsonPath: '.spec.kind' },
     { name: 'Unit', type: 'string', jsonPath: '.spec.unit' },
+    { name: 'Role', type: 'string', jsonPath: '.spec.role' },
     { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
     { name: 'Version', type: 'string', jsonPath: '.status.serverVersion' },
     { name: 'Tenants', type: 'integer', jsonPath: '.status.tenants' },

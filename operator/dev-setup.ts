@@ -33,12 +33,14 @@ export async function installDevCrds(plane: DevControlPlane): Promise<{ cluster:
 }
 
 /**
- * The estate clouds the members stand for, in member order: the ids given (`--as`), or by default
- * the provincial cloud first and then the municipal clouds in estate order.
+ * The estate clouds the members stand for, in member order: the ids given (`--as`; a standby cloud
+ * registers as a standby CloudNode), or by default the provincial cloud first and then the
+ * municipal clouds in estate order (standbys only when named).
  */
 export function memberClouds(estate: Estate, members: number, ids: string[] | undefined, estateDir: string): Cloud[] {
   if (ids === undefined) {
-    const candidates = [...estate.doc.clouds.filter((c) => c.kind === 'provincial'), ...estate.doc.clouds.filter((c) => c.kind === 'municipal')];
+    const production = estate.doc.clouds.filter((c) => c.role !== 'standby');
+    const candidates = [...production.filter((c) => c.kind === 'provincial'), ...production.filter((c) => c.kind === 'municipal')];
     if (candidates.length < members) throw new CloudNodeRegistrationError(`${estateDir}: ${members} members but only ${candidates.length} provincial and municipal clouds to register them as; name them with --as`);
     return candidates.slice(0, members);
   }
@@ -58,17 +60,17 @@ export function memberClouds(estate: Estate, members: number, ids: string[] | un
 }
 
 /** Registers member i as clouds[i] in the management cluster (Secret with its kubeconfig, CloudNode). */
-export async function registerDevMembers(plane: DevControlPlane, clouds: Cloud[]): Promise<{ cluster: string; cloudNode: string }[]> {
+export async function registerDevMembers(plane: DevControlPlane, clouds: Cloud[]): Promise<{ cluster: string; cloudNode: string; standby: boolean }[]> {
   const management = plane.clusters.find((c) => c.role === 'management');
   if (!management) throw new CloudNodeRegistrationError(`${plane.stateDir}: the local control plane has no management cluster`);
   const members = plane.clusters.filter((c) => c.role === 'member');
   const rest = restFor(management.kubeconfig);
-  const out: { cluster: string; cloudNode: string }[] = [];
+  const out: { cluster: string; cloudNode: string; standby: boolean }[] = [];
   for (const [i, member] of members.entries()) {
     const cloud = clouds[i];
     if (!cloud) break;
     await registerCloudNode(rest, { cloud, kubeconfig: readFileSync(member.kubeconfig, 'utf8') }, DEV_FIELD_MANAGER);
-    out.push({ cluster: member.name, cloudNode: cloud.id });
+    out.push({ cluster: member.name, cloudNode: cloud.id, standby: cloud.role === 'standby' });
   }
   return out;
 }

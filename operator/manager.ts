@@ -520,6 +520,7 @@ export class Operator {
       unit: n.spec.unit,
       ready: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && (this.members.get(n.metadata.name)?.synced ?? false),
       ...(n.metadata.deletionTimestamp ? { deleting: true } : {}),
+      ...(n.spec.role === 'standby' ? { standby: true, ...(n.spec.datacentre ? { datacentre: n.spec.datacentre } : {}), protects: n.spec.protects ?? [] } : {}),
       capacity: capacityResources(n.spec.capacity),
     }));
   }

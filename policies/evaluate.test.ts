@@ -19,6 +19,9 @@ function mutated(file: string, edit: (doc: Document) => void) {
   return loadEstate(dir);
 }
 
+/** Index of a cloud in the shipped clouds.yaml. */
+const cloudIndex = (id: string) => loadEstate(GANSU_DIR).doc.clouds.findIndex((c) => c.id === id);
+
 function findingsOf(estate: ReturnType<typeof loadEstate>, policy: string) {
   return evaluatePolicies(estate).findings.filter((f) => f.policy === policy);
 }
@@ -35,9 +38,12 @@ describe('the policy registry', () => {
     }
   });
 
-  it('the shipped Gansu estate passes every policy', () => {
+  it('the shipped Gansu estate passes every enforced policy; its only findings are DR plans on clouds no standby protects', () => {
     const report = evaluatePolicies(loadEstate(GANSU_DIR));
-    expect(report.findings).toEqual([]);
+    expect(report.findings.filter((f) => f.mode === 'enforce')).toEqual([]);
+    expect(report.findings.map((f) => [f.policy, f.mode, f.message.split(' has a DR plan on ')[0]])).toEqual(
+      ['hospital-appointments', 'lanzhou-one-window', 'tianshui-data-platform', 'qingyang-emergency-command'].map((t) => ['dr-standby-protected', 'audit', `tenant "${t}"`]),
+    );
     expect(report.failed).toBe(false);
     expect(report.policies.map((p) => p.id)).toEqual(POLICIES.map((p) => p.id));
   });
@@ -178,11 +184,16 @@ describe('§4.1.2 dr-two-sites-three-centres', () => {
   });
 
   it('a remote centre in the production city, and a missing same-city centre', () => {
-    const e = mutated('datacentres.yaml', (doc) => {
+    const dir = copyGansu();
+    dirs.push(dir);
+    editYaml(dir, 'datacentres.yaml', (doc) => {
       doc.setIn(['datacentres', 2, 'metro'], 'lanzhou');
       doc.setIn(['datacentres', 2, 'unit'], 'lanzhou');
       doc.setIn(['datacentres', 1, 'role'], 'none');
     });
+    // The same-city standby stood in that centre: without it, its cloud goes too.
+    editYaml(dir, 'clouds.yaml', (doc) => doc.deleteIn(['clouds', cloudIndex('gansu-provincial-same-city-dr')]));
+    const e = loadEstate(dir);
     const messages = findingsOf(e, 'dr-two-sites-three-centres').map((f) => f.message);
     expect(messages).toEqual(
       expect.arrayContaining([
@@ -190,6 +201,80 @@ describe('§4.1.2 dr-two-sites-three-centres', () => {
         expect.stringMatching(/remote DR "dc-qingyang-dr" is in the same city as production/),
       ]),
     );
+  });
+});
+
+describe('§4.1.2 standby clouds', () => {
+  it('cloud-1-15-n does not count standbys; a provincial cloud that is no standby is a second one', () => {
+    expect(findingsOf(loadEstate(GANSU_DIR), 'cloud-1-15-n')).toEqual([]);
+    const i = cloudIndex('gansu-provincial-remote-dr');
+    const e = mutated('clouds.yaml', (doc) => {
+      doc.deleteIn(['clouds', i, 'role']);
+      doc.deleteIn(['clouds', i, 'protects']);
+    });
+    expect(findingsOf(e, 'cloud-1-15-n').map((f) => f.message)).toEqual(['a second provincial cloud ("gansu-provincial-remote-dr", first is "gansu-provincial"); there is exactly one']);
+  });
+
+  it('dr-standby-room: a plan naming a centre with no standby for its cloud is an enforced finding naming the fix', () => {
+    const e = mutated('clouds.yaml', (doc) => doc.deleteIn(['clouds', cloudIndex('gansu-provincial-remote-dr')]));
+    const f = findingsOf(e, 'dr-standby-room');
+    expect(f.map((x) => x.path)).toEqual(['tenants[0].dr.centres[1]', 'tenants[1].dr.centres[1]', 'tenants[3].dr.centres[1]', 'tenants[5].dr.centres[0]']);
+    expect(f[0]).toMatchObject({
+      mode: 'enforce',
+      severity: 'error',
+      file: expect.stringMatching(/tenants\.yaml$/),
+      message:
+        'tenant "data-sharing-exchange" on "gansu-provincial" has a DR plan naming remote-dr, but no standby there protects "gansu-provincial"; add a cloud with role: standby, datacentre: dc-qingyang-dr, protects: [gansu-provincial], or drop remote-dr from the plan',
+    });
+    expect(evaluatePolicies(e).failed).toBe(true);
+  });
+
+  it('dr-standby-room: a standby without room for the quotas of the DR tenants it holds copies for', () => {
+    const i = cloudIndex('gansu-provincial-same-city-dr');
+    const e = mutated('clouds.yaml', (doc) => doc.setIn(['clouds', i, 'capacity', 'vcpu'], 300));
+    // Same-city copies: data-sharing-exchange 128 + health-records 64 + social-security 96 + student-records 32 = 320 vCPU.
+    expect(findingsOf(e, 'dr-standby-room')).toEqual([
+      expect.objectContaining({
+        path: `clouds[${i}].capacity`,
+        mode: 'enforce',
+        message:
+          'standby "gansu-provincial-same-city-dr" holds copies of 4 DR tenants (data-sharing-exchange, health-records, social-security, student-records) needing 320 vCPU, 1280 GiB memory, 110 TiB storage, beyond its capacity of 300 vCPU, 40960 GiB memory, 2000 TiB storage; raise its capacity, or add a standby for some of the clouds it protects',
+      }),
+    ]);
+    expect(findingsOf(mutated('clouds.yaml', (doc) => doc.setIn(['clouds', i, 'capacity', 'vcpu'], 320)), 'dr-standby-room')).toEqual([]);
+  });
+
+  it('dr-standby-protected: a DR plan on a cloud no standby protects is audited, not enforced, unless the estate says so', () => {
+    const shipped = findingsOf(loadEstate(GANSU_DIR), 'dr-standby-protected');
+    expect(shipped.map((f) => f.mode)).toEqual(['audit', 'audit', 'audit', 'audit']);
+    expect(shipped.find((f) => f.message.includes('"qingyang-emergency-command"'))).toMatchObject({
+      path: 'tenants[10].dr',
+      severity: 'warning',
+      message:
+        'tenant "qingyang-emergency-command" has a DR plan on "qingyang-cloud", which no standby protects: its backups have no standby copy to fail over to; add a cloud with role: standby and protects: [qingyang-cloud] in dc-lanzhou-new-area-dr and dc-qingyang-dr',
+    });
+    const e = mutated('estate.yaml', (doc) => doc.setIn(['policies', 'modes'], { 'dr-standby-protected': 'enforce' }));
+    expect(evaluatePolicies(e).failed).toBe(true);
+    // Protecting qingyang-cloud too moves its tenant to dr-standby-room's care, which it passes.
+    const i = cloudIndex('gansu-provincial-same-city-dr');
+    const j = cloudIndex('gansu-provincial-remote-dr');
+    const both = mutated('clouds.yaml', (doc) => {
+      doc.setIn(['clouds', i, 'protects'], doc.createNode(['gansu-provincial', 'qingyang-cloud']));
+      doc.setIn(['clouds', j, 'protects'], doc.createNode(['gansu-provincial', 'qingyang-cloud']));
+    });
+    expect(findingsOf(both, 'dr-standby-protected').map((f) => f.path)).toEqual(['tenants[2].dr', 'tenants[6].dr', 'tenants[9].dr']);
+    expect(findingsOf(both, 'dr-standby-room')).toEqual([]);
+  });
+
+  it('tenant-not-on-standby: an estate tenant on a standby is an enforced finding', () => {
+    const e = mutated('tenants.yaml', (doc) => doc.setIn(['tenants', 4, 'node'], 'gansu-provincial-same-city-dr'));
+    expect(findingsOf(e, 'tenant-not-on-standby')).toEqual([
+      expect.objectContaining({
+        path: 'tenants[4]',
+        mode: 'enforce',
+        message: 'tenant "student-records" is on "gansu-provincial-same-city-dr", a standby cloud: it holds DR copies for "gansu-provincial" and gets no tenants of its own; put it on a production node such as "gansu-provincial"',
+      }),
+    ]);
   });
 });
 
@@ -202,8 +287,9 @@ describe('modes', () => {
     const e = loadEstate(dir);
     expect(effectiveModes(e).get('extranet-ipv6')).toBe('audit');
     const report = evaluatePolicies(e);
-    expect(report.findings).toHaveLength(1);
-    expect(report.findings[0]!.mode).toBe('audit');
+    const ipv6 = report.findings.filter((f) => f.policy === 'extranet-ipv6');
+    expect(ipv6).toHaveLength(1);
+    expect(ipv6[0]!.mode).toBe('audit');
     expect(report.failed).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 // Every policy longyun evaluates, in report order.
 import { countyBuildsNoCloud } from './rules/county-builds-no-cloud.js';
+import { drStandbyProtected, drStandbyRoom } from './rules/dr-standbys.js';
 import { dualPlaneAttachment } from './rules/dual-plane-attachment.js';
 import { ipv6Everywhere } from './rules/ipv6-everywhere.js';
 import { linkBandwidth } from './rules/link-bandwidth.js';
@@ -34,6 +35,8 @@ export const POLICIES: readonly Policy[] = [
   linkBandwidth,
   ipv6Everywhere,
   twoSitesThreeCentres,
+  drStandbyRoom,
+  drStandbyProtected,
   ...TENANT_POLICIES.map(overEstateTenants),
 ];
 

@@ -20,7 +20,7 @@ const withModes = (modes: Record<string, 'audit' | 'enforce'>) => new Estate({ .
 
 describe('tenant-department-known', () => {
   it('is a tenant policy of the registry, listed with its plan section, severity and default mode', () => {
-    expect(TENANT_POLICIES.map((p) => p.id)).toEqual(['tenant-department-known', 'tenant-dr-for-mlps3', 'tenant-node-of-own-city']);
+    expect(TENANT_POLICIES.map((p) => p.id)).toEqual(['tenant-department-known', 'tenant-dr-for-mlps3', 'tenant-node-of-own-city', 'tenant-not-on-standby']);
     expect(policyById('tenant-department-known')).toMatchObject({ sections: ['§3.3'], severity: 'error', defaultMode: 'enforce' });
     expect(POLICIES.map((p) => p.id)).toContain('tenant-department-known');
   });
@@ -58,5 +58,40 @@ describe('tenant-node-of-own-city', () => {
     expect(policy(request(), { name: 'tianshui-2', kind: 'municipal', unit: 'tianshui' })).toEqual([]);
     expect(policy(request({ department: 'gansu-health' }), { name: 'lanzhou-2', kind: 'municipal', unit: 'lanzhou' })).toEqual([expect.objectContaining({ mode: 'enforce', message: expect.stringContaining('provincial department "gansu-health" is on municipal node "lanzhou-2"') })]);
     expect(evaluateTenantPolicies(withModes({ 'tenant-node-of-own-city': 'audit' }), request(), 'lanzhou-cloud')).toEqual([expect.objectContaining({ policy: 'tenant-node-of-own-city', mode: 'audit' })]);
+  });
+});
+
+describe('tenant-not-on-standby', () => {
+  const onStandby = (node: Parameters<typeof evaluateTenantPolicies>[2], e: Estate = estate) => evaluateTenantPolicies(e, request({ department: 'gansu-health' }), node).filter((f) => f.policy === 'tenant-not-on-standby');
+
+  it('is in the registry: §4.1.2, an error, enforced', () => {
+    expect(policyById('tenant-not-on-standby')).toMatchObject({ sections: ['§4.1.2'], severity: 'error', defaultMode: 'enforce' });
+  });
+
+  it('rejects a standby given by id (an estate cloud) or as onboarded (a standby CloudNode), naming the fix', () => {
+    expect(onStandby('gansu-provincial-remote-dr')).toEqual([
+      {
+        policy: 'tenant-not-on-standby',
+        sections: ['§4.1.2'],
+        severity: 'error',
+        mode: 'enforce',
+        message: 'tenant "permits" is on "gansu-provincial-remote-dr", a standby cloud: it holds DR copies for "gansu-provincial" and gets no tenants of its own; put it on a production node such as "gansu-provincial"',
+      },
+    ]);
+    expect(onStandby({ name: 'dr-2', kind: 'provincial', unit: 'gansu', standby: true, protects: ['gansu-provincial'] }).map((f) => f.message)).toEqual([
+      'tenant "permits" is on "dr-2", a standby cloud: it holds DR copies for "gansu-provincial" and gets no tenants of its own; put it on a production node such as "gansu-provincial"',
+    ]);
+    expect(onStandby({ name: 'dr-3', kind: 'provincial', unit: 'gansu', standby: true }).map((f) => f.message)).toEqual([
+      'tenant "permits" is on "dr-3", a standby cloud: it holds DR copies and gets no tenants of its own; put it on a production node',
+    ]);
+  });
+
+  it('passes production nodes, unknown names and no node at all; the estate may audit it', () => {
+    expect(onStandby('gansu-provincial')).toEqual([]);
+    expect(onStandby({ name: 'gansu-provincial', kind: 'provincial', unit: 'gansu' })).toEqual([]);
+    expect(onStandby({ name: 'x', kind: 'provincial', unit: 'gansu', standby: false })).toEqual([]);
+    expect(onStandby('mars-cloud')).toEqual([]);
+    expect(onStandby(undefined)).toEqual([]);
+    expect(onStandby('gansu-provincial-remote-dr', withModes({ 'tenant-not-on-standby': 'audit' }))).toEqual([expect.objectContaining({ mode: 'audit' })]);
   });
 });

@@ -12,7 +12,7 @@ export interface TenantRequest extends TenantSpec {
  * The node a tenant runs or would run on: an estate cloud's id, or an onboarded node as the
  * operator sees it (a CloudNode's name, kind and unit).
  */
-export type TenantNode = string | { name: string; kind: CloudKind; unit: string };
+export type TenantNode = string | { name: string; kind: CloudKind; unit: string; standby?: boolean; protects?: readonly string[] };
 
 export interface TenantPolicy extends PolicyInfo {
   /** Messages for what is wrong with the request; `node` is the node it would run on, if known. */
@@ -91,7 +91,28 @@ export const nodeOfOwnLevel: TenantPolicy = {
   },
 };
 
-export const TENANT_POLICIES: readonly TenantPolicy[] = [departmentKnown, drForProtectedSystems, nodeOfOwnLevel];
+export const notOnStandby: TenantPolicy = {
+  id: 'tenant-not-on-standby',
+  title: 'Standby clouds get no tenants of their own',
+  sections: ['§4.1.2'],
+  severity: 'error',
+  defaultMode: 'enforce',
+  description:
+    'A standby cloud (role: standby) in a DR centre holds standby copies of the tenants of the clouds it protects, with room reserved for them; a tenant of its own would take that room and have no standby itself.',
+  check(estate, t, node) {
+    if (node === undefined) return [];
+    const name = typeof node === 'string' ? node : node.name;
+    const cloud = typeof node === 'string' ? estate.cloudById.get(node) : undefined;
+    const standby = typeof node === 'string' ? cloud?.role === 'standby' : node.standby === true;
+    if (!standby) return [];
+    const protects = (typeof node === 'string' ? cloud?.protects : node.protects) ?? [];
+    const of = protects.length ? ` for ${protects.map((p) => `"${p}"`).join(', ')}` : '';
+    const fix = protects.length ? `; put it on a production node such as "${protects[0]}"` : '; put it on a production node';
+    return [`tenant "${t.id}" is on "${name}", a standby cloud: it holds DR copies${of} and gets no tenants of its own${fix}`];
+  },
+};
+
+export const TENANT_POLICIES: readonly TenantPolicy[] = [departmentKnown, drForProtectedSystems, nodeOfOwnLevel, notOnStandby];
 
 /** Evaluates the tenant policies, with the estate's mode overrides (`policies.modes`). */
 export function evaluateTenantPolicies(estate: Estate, tenant: TenantRequest, node: TenantNode | undefined): TenantFinding[] {

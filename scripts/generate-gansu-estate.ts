@@ -59,7 +59,13 @@ clouds.push(
   { id: 'industry-energy', kind: 'industry', unit: 'jiuquan', industry: 'energy', example: true, name: { zh: '新能源行业云（示例）', en: 'New-energy industry cloud (example)' }, capacity: cap(1200, 4800, 200) },
   { id: 'industry-computing-hub', kind: 'industry', unit: 'qingyang', industry: 'computing', example: true, name: { zh: '庆阳算力枢纽行业云（示例）', en: 'Qingyang computing-hub industry cloud (example)' }, capacity: cap(8000, 32768, 2000) },
 );
-write('clouds.yaml', 'The "1+15+N" government cloud (plan §3.2, §4.1.2): 1 provincial cloud, 15 municipal nodes, N industry clouds.', { clouds });
+// The provincial cloud's standbys in the DR centres (two sites, three centres): appended, so that
+// the clouds above keep their positions; they get their own address ranges under their centres.
+clouds.push(
+  { id: 'gansu-provincial-same-city-dr', kind: 'provincial', unit: 'gansu', name: { zh: '甘肃省政务云同城灾备云', en: 'Gansu provincial cloud, same-city standby' }, role: 'standby', datacentre: 'dc-lanzhou-new-area-dr', protects: ['gansu-provincial'], capacity: cap(10000, 40960, 2000) },
+  { id: 'gansu-provincial-remote-dr', kind: 'provincial', unit: 'gansu', name: { zh: '甘肃省政务云异地灾备云', en: 'Gansu provincial cloud, remote standby' }, role: 'standby', datacentre: 'dc-qingyang-dr', protects: ['gansu-provincial'], capacity: cap(8000, 32768, 1600) },
+);
+write('clouds.yaml', 'The "1+15+N" government cloud (plan §3.2, §4.1.2): 1 provincial cloud, 15 municipal nodes, N industry clouds, and the provincial cloud\'s standbys in the DR centres.', { clouds });
 
 const planes = [
   { id: 'plane-1', name: { zh: '政务外网第一平面', en: 'Extranet plane 1' }, physical: 'existing e-government extranet resources', ipv6: '2001:db8::/33', ipv4: '10.0.0.0/9' },

@@ -48,17 +48,32 @@ units:
 describe('the shipped Gansu estate', () => {
   const estate = loadEstate(GANSU_DIR);
 
-  it('has 1 province, 15 municipal units and 86 counties (102 units) and 19 clouds', () => {
+  it('has 1 province, 15 municipal units and 86 counties (102 units) and 19 clouds plus 2 standbys', () => {
     expect(estate.name).toBe('gansu');
     expect(estate.doc.units).toHaveLength(102);
     expect(estate.unitsAt('province')).toHaveLength(1);
     expect(estate.unitsAt('municipal')).toHaveLength(15);
     expect(estate.unitsAt('county')).toHaveLength(86);
     expect(estate.unitsAt('township')).toHaveLength(0);
-    expect(estate.doc.clouds).toHaveLength(19);
-    expect(estate.doc.clouds.filter((c) => c.kind === 'provincial')).toHaveLength(1);
+    expect(estate.doc.clouds).toHaveLength(21);
+    expect(estate.doc.clouds.filter((c) => c.role !== 'standby')).toHaveLength(19);
+    expect(estate.doc.clouds.filter((c) => c.kind === 'provincial' && c.role !== 'standby')).toHaveLength(1);
     expect(estate.doc.clouds.filter((c) => c.kind === 'municipal')).toHaveLength(15);
     expect(estate.province()?.id).toBe('gansu');
+  });
+
+  it('has the provincial cloud\'s standbys in the same-city and remote DR centres, each with room for its DR tenants', () => {
+    const standbys = estate.doc.clouds.filter((c) => c.role === 'standby');
+    expect(standbys.map((c) => [c.id, c.kind, c.unit, c.datacentre, estate.datacentreById.get(c.datacentre!)?.role, c.protects])).toEqual([
+      ['gansu-provincial-same-city-dr', 'provincial', 'gansu', 'dc-lanzhou-new-area-dr', 'same-city-dr', ['gansu-provincial']],
+      ['gansu-provincial-remote-dr', 'provincial', 'gansu', 'dc-qingyang-dr', 'remote-dr', ['gansu-provincial']],
+    ]);
+    for (const s of standbys) {
+      const centre = estate.datacentreById.get(s.datacentre!)!.role;
+      const cpu = estate.doc.tenants.filter((t) => t.node === 'gansu-provincial' && t.dr?.centres.includes(centre as 'same-city-dr')).reduce((n, t) => n + Number(t.quota.cpu), 0);
+      expect(cpu).toBeGreaterThan(0);
+      expect(s.capacity.vcpu).toBeGreaterThanOrEqual(cpu);
+    }
   });
 
   it('has two planes with disjoint roots in both families, and three data centres', () => {
@@ -326,6 +341,67 @@ describe('loading a broken estate directory', () => {
     editYaml(dir, 'extranet.yaml', (doc) => doc.setIn(['links', 0, 'b'], 'gansu'));
     const err = loadFails(dir);
     expect(err.issues.map((i) => i.path)).toEqual(['links[0].b']);
+  });
+});
+
+describe('standby clouds', () => {
+  const sameCity = indexIn('clouds.yaml', 'clouds', 'gansu-provincial-same-city-dr');
+
+  it('a standby stands in a same-city-dr or remote-dr centre: missing or another role is an error naming the centres', () => {
+    const dir = tempGansu();
+    const i = sameCity;
+    editYaml(dir, 'clouds.yaml', (doc) => doc.setIn(['clouds', i, 'datacentre'], 'dc-lanzhou-production'));
+    expect(loadFails(dir).issues).toEqual([
+      {
+        file: join(dir, 'clouds.yaml'),
+        path: `clouds[${i}].datacentre`,
+        message: '"dc-lanzhou-production" is a production centre; a standby stands in a same-city-dr or remote-dr centre (dc-lanzhou-new-area-dr, dc-qingyang-dr)',
+      },
+    ]);
+    editYaml(dir, 'clouds.yaml', (doc) => doc.deleteIn(['clouds', i, 'datacentre']));
+    expect(loadFails(dir).issues).toEqual([
+      {
+        file: join(dir, 'clouds.yaml'),
+        path: `clouds[${i}].datacentre`,
+        message: 'missing: standby cloud "gansu-provincial-same-city-dr" needs the data centre it stands in, one whose role is same-city-dr or remote-dr (dc-lanzhou-new-area-dr, dc-qingyang-dr)',
+      },
+    ]);
+  });
+
+  it('protects names existing production clouds, with a suggestion; a standby protects something', () => {
+    const dir = tempGansu();
+    const i = sameCity;
+    const j = indexIn('clouds.yaml', 'clouds', 'gansu-provincial-remote-dr');
+    editYaml(dir, 'clouds.yaml', (doc) => {
+      doc.setIn(['clouds', i, 'protects'], doc.createNode(['gansu-provincal', 'gansu-provincial-remote-dr']));
+      doc.deleteIn(['clouds', j, 'protects']);
+    });
+    const file = join(dir, 'clouds.yaml');
+    expect(loadFails(dir).issues).toEqual([
+      { file, path: `clouds[${i}].protects[0]`, message: 'unknown cloud "gansu-provincal" (did you mean "gansu-provincial"?); a standby protects production clouds of clouds.yaml' },
+      { file, path: `clouds[${i}].protects[1]`, message: '"gansu-provincial-remote-dr" is itself a standby; a standby protects production clouds only' },
+      { file, path: `clouds[${j}].protects`, message: 'missing: standby cloud "gansu-provincial-remote-dr" needs the ids of the clouds it protects, e.g. protects: [gansu-provincial]' },
+    ]);
+  });
+
+  it('only a standby protects; role and protects are checked by the schema too', () => {
+    const dir = tempGansu();
+    editYaml(dir, 'clouds.yaml', (doc) => doc.setIn(['clouds', 3, 'protects'], doc.createNode(['gansu-provincial'])));
+    expect(loadFails(dir).issues).toEqual([
+      { file: join(dir, 'clouds.yaml'), path: 'clouds[3].protects', message: 'only a standby cloud protects others; add `role: standby` to "jinchang-cloud" or remove "protects"' },
+    ]);
+    editYaml(dir, 'clouds.yaml', (doc) => {
+      doc.deleteIn(['clouds', 3, 'protects']);
+      doc.setIn(['clouds', 3, 'role'], 'stanby');
+    });
+    expect(loadFails(dir).issues).toEqual([
+      { file: join(dir, 'clouds.yaml'), path: 'clouds[3].role', message: 'expected one of production, standby, got "stanby" (did you mean "standby"?)' },
+    ]);
+    editYaml(dir, 'clouds.yaml', (doc) => {
+      doc.setIn(['clouds', 3, 'role'], 'production');
+      doc.setIn(['clouds', sameCity, 'protects'], doc.createNode(['gansu-provincial', 'gansu-provincial']));
+    });
+    expect(loadFails(dir).issues).toEqual([expect.objectContaining({ path: `clouds[${sameCity}].protects`, message: 'expected array elements to be unique, got a list' })]);
   });
 });
 

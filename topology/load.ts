@@ -11,6 +11,8 @@ import { isAligned, overlaps as overlapsPrefix, parsePrefix, PrefixParseError } 
 import {
   COLLECTIONS,
   EstateFile,
+  type Cloud,
+  type DataCentre,
   SINGLETONS,
   type CollectionName,
   type EstateDocument,
@@ -61,6 +63,49 @@ const EXPECTED_PARENT: Record<UnitLevel, UnitLevel | undefined> = {
   county: 'municipal',
   township: 'county',
 };
+
+const DR_CENTRE_ROLES: ReadonlySet<string> = new Set(['same-city-dr', 'remote-dr']);
+
+/**
+ * Standby clouds: a standby names a data centre whose role is same-city-dr or remote-dr, and
+ * protects existing production clouds; only a standby protects.
+ */
+function standbyIssues(
+  doc: EstateDocument,
+  datacentres: ReadonlyMap<string, DataCentre>,
+  clouds: ReadonlyMap<string, Cloud>,
+  where: (e: object, field?: string) => Pick<Issue, 'file' | 'path'>,
+): Issue[] {
+  const issues: Issue[] = [];
+  const drCentres = doc.datacentres.filter((d) => DR_CENTRE_ROLES.has(d.role)).map((d) => d.id);
+  for (const c of doc.clouds) {
+    if (c.role !== 'standby') {
+      if (c.protects !== undefined) {
+        issues.push({ ...where(c, 'protects'), message: `only a standby cloud protects others; add \`role: standby\` to "${c.id}" or remove "protects"` });
+      }
+      continue;
+    }
+    if (c.datacentre === undefined) {
+      issues.push({ ...where(c, 'datacentre'), message: `missing: standby cloud "${c.id}" needs the data centre it stands in, one whose role is same-city-dr or remote-dr${drCentres.length ? ` (${drCentres.join(', ')})` : ''}` });
+    } else {
+      const dc = datacentres.get(c.datacentre);
+      if (dc && !DR_CENTRE_ROLES.has(dc.role)) {
+        issues.push({ ...where(c, 'datacentre'), message: `"${c.datacentre}" is a ${dc.role} centre; a standby stands in a same-city-dr or remote-dr centre${drCentres.length ? ` (${drCentres.join(', ')})` : ''}` });
+      }
+    }
+    if (c.protects === undefined || c.protects.length === 0) {
+      issues.push({ ...where(c, 'protects'), message: `missing: standby cloud "${c.id}" needs the ids of the clouds it protects, e.g. protects: [${doc.clouds.find((x) => x.role !== 'standby')?.id ?? 'CLOUD'}]` });
+      continue;
+    }
+    c.protects.forEach((id, i) => {
+      const target = clouds.get(id);
+      const production = [...clouds.values()].filter((x) => x.role !== 'standby').map((x) => x.id);
+      if (!target) issues.push({ ...where(c, `protects[${i}]`), message: `unknown cloud "${id}"${didYouMean(id, production)}; a standby protects production clouds of clouds.yaml` });
+      else if (target.role === 'standby') issues.push({ ...where(c, `protects[${i}]`), message: `"${id}" is itself a standby; a standby protects production clouds only` });
+    });
+  }
+  return issues;
+}
 
 export function loadEstateFromSources(sources: EstateSource[], dir?: string): Estate {
   const issues: Issue[] = [];
@@ -200,6 +245,7 @@ export function loadEstateFromSources(sources: EstateSource[], dir?: string): Es
     ref(c, 'unit', c.unit, 'units', 'unit');
     ref(c, 'datacentre', c.datacentre, 'datacentres', 'data centre');
   }
+  issues.push(...standbyIssues(full, ids.get('datacentres')! as Map<string, DataCentre>, ids.get('clouds')! as Map<string, Cloud>, where));
   for (const d of full.datacentres) ref(d, 'unit', d.unit, 'units', 'unit');
   for (const s of full.sites) {
     ref(s, 'unit', s.unit, 'units', 'unit');

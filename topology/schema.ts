@@ -72,6 +72,13 @@ export const Capacity = Type.Object(
   strict,
 );
 
+export const CLOUD_ROLES = ['production', 'standby'] as const;
+export const CloudRole = Type.Union(CLOUD_ROLES.map((r) => Type.Literal(r)), {
+  description: 'production (the default) runs tenants; a standby holds DR copies of the clouds it protects and gets no tenants of its own',
+});
+/** The cloud ids a standby holds standby copies for. */
+export const Protects = Type.Array(Id, { uniqueItems: true, description: 'the clouds a standby holds standby copies for' });
+
 export const Cloud = Type.Object(
   {
     id: Id,
@@ -80,7 +87,9 @@ export const Cloud = Type.Object(
     name: LocalizedName,
     industry: Type.Optional(Type.String({ description: 'the industry an industry cloud serves' })),
     example: Type.Optional(Type.Boolean({ description: 'an illustrative entry, not a real deployment' })),
+    role: Type.Optional(CloudRole),
     datacentre: Type.Optional(Id),
+    protects: Type.Optional(Protects),
     capacity: Capacity,
   },
   strict,
@@ -274,6 +283,7 @@ export type UnitLevel = Static<typeof UnitLevel>;
 export type Unit = Static<typeof Unit>;
 export type CloudKind = Static<typeof CloudKind>;
 export type Cloud = Static<typeof Cloud>;
+export type CloudRole = Static<typeof CloudRole>;
 export type Capacity = Static<typeof Capacity>;
 export type DataCentre = Static<typeof DataCentre>;
 export type Plane = Static<typeof Plane>;
@@ -328,6 +338,9 @@ export const CloudNodeSpec = Type.Object(
     kubeconfigSecretRef: SecretKeyRef,
     context: Type.Optional(Type.String({ minLength: 1 })),
     capacity: Capacity,
+    role: Type.Optional(CloudRole),
+    datacentre: Type.Optional(Id),
+    protects: Type.Optional(Protects),
   },
   strict,
 );

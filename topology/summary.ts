@@ -17,7 +17,8 @@ export interface PrefixSummary {
 export interface EstateSummary {
   estate: string;
   units: Record<UnitLevel, number>;
-  clouds: Record<CloudKind, number> & { examples: number };
+  /** The 1+15+N clouds by kind; standby clouds (role: standby) are counted apart. */
+  clouds: Record<CloudKind, number> & { examples: number; standby: number };
   planes: Array<{ id: string; name: string; sites: number; links: number }>;
   datacentres: Array<{ id: string; role: string; unit: string; metro: string }>;
   departments: number;
@@ -27,8 +28,12 @@ export interface EstateSummary {
 export function summarize(estate: Estate, plan: AddressPlan): EstateSummary {
   const units = Object.fromEntries(UNIT_LEVELS.map((l) => [l, 0])) as Record<UnitLevel, number>;
   for (const u of estate.doc.units) units[u.level]++;
-  const clouds = { ...(Object.fromEntries(CLOUD_KINDS.map((k) => [k, 0])) as Record<CloudKind, number>), examples: 0 };
+  const clouds = { ...(Object.fromEntries(CLOUD_KINDS.map((k) => [k, 0])) as Record<CloudKind, number>), examples: 0, standby: 0 };
   for (const c of estate.doc.clouds) {
+    if (c.role === 'standby') {
+      clouds.standby++;
+      continue;
+    }
     clouds[c.kind]++;
     if (c.example) clouds.examples++;
   }

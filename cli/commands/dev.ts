@@ -44,7 +44,7 @@ Examples:
     .command('up')
     .description('start etcd, a management API server and N member API servers (each with a controller-manager) and write their kubeconfigs')
     .option('-m, --members <n>', 'member API servers besides the management one, 0-16 (default: 2, or as many as --as names)')
-    .option('--as <clouds>', 'the estate clouds the members stand for, one per member in order (default: the provincial cloud, then the municipal clouds in estate order)')
+    .option('--as <clouds>', 'the estate clouds the members stand for, one per member in order; a standby cloud (role: standby) registers as a standby CloudNode (default: the provincial cloud, then the municipal clouds in estate order)')
     .option('--no-register', 'do not register the members as CloudNodes (onboard them later with `longyun node onboard`)')
     .option('--audit', "give every API server an audit log: each write (who, user agent, verb, object, answer, when), JSON lines in STATE/audit/CLUSTER.log")
     .addOption(new Option('-e, --estate <dir>', 'the estate the clouds come from').default(defaultEstateDir(), 'the shipped Gansu estate, or $LONGYUN_ESTATE'))
@@ -66,6 +66,8 @@ Exit codes: 0 ready · 1 error (binaries not built, a server did not start; its 
 Examples:
   $ longyun dev up                                   member-1 = gansu-provincial, member-2 = lanzhou-cloud
   $ longyun dev up --as tianshui-cloud,gansu-provincial
+  $ longyun dev up --members 3 --as gansu-provincial,gansu-provincial-same-city-dr,gansu-provincial-remote-dr
+                                                     the provincial cloud and its same-city and remote standbys
   $ longyun dev up --members 3 --no-register --state-dir /tmp/longyun-dev
   $ longyun dev up -o json | jq -r '.clusters[] | .kubeconfig'
   $ longyun dev up --audit -o json | jq -r '.clusters[] | .auditLog'
@@ -132,8 +134,9 @@ async function upCommand(opts: UpCommandOptions): Promise<number> {
   const { installDevCrds, registerDevMembers } = await import('../../operator/dev-setup.js');
   for (const i of await installDevCrds(plane)) say(`${i.cluster}: installed ${i.installed.join(', ')}`);
   const registered = await registerDevMembers(plane, clouds);
-  for (const r of registered) say(`${r.cluster}: registered as cloudnode/${r.cloudNode}`);
+  for (const r of registered) say(`${r.cluster}: registered as cloudnode/${r.cloudNode}${r.standby ? ' (standby)' : ''}`);
   const nodeOf = new Map(registered.map((r) => [r.cluster, r.cloudNode]));
+  const standbys = new Set(registered.filter((r) => r.standby).map((r) => r.cluster));
   if (opts.output === 'json') {
     // Tokens stay in state.json and the kubeconfigs (mode 0600), not on stdout.
     printJson({ ...plane, clusters: plane.clusters.map(({ tokens: _tokens, ...c }) => ({ ...c, cloudNode: nodeOf.get(c.name) ?? null })) });
@@ -144,7 +147,7 @@ async function upCommand(opts: UpCommandOptions): Promise<number> {
   await printView(() =>
     React.createElement(Table, {
       columns: [{ header: 'CLUSTER' }, { header: 'CLOUD NODE' }, { header: 'SERVER' }, { header: 'ETCD PREFIX' }, { header: 'KUBECONFIG' }],
-      rows: plane.clusters.map((c) => [c.name, nodeOf.get(c.name) ?? '-', c.server, c.etcdPrefix, c.kubeconfig]),
+      rows: plane.clusters.map((c) => [c.name, nodeOf.has(c.name) ? `${nodeOf.get(c.name)}${standbys.has(c.name) ? ' (standby)' : ''}` : '-', c.server, c.etcdPrefix, c.kubeconfig]),
     }),
   );
   const management = plane.clusters.find((c) => c.role === 'management');

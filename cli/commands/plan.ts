@@ -28,7 +28,7 @@ export async function planCommand(opts: PlanOptions): Promise<number> {
     printJson({
       estate: estate.name,
       units: estate.doc.units.map((u) => ({ id: u.id, level: u.level, parent: u.parent ?? null, code: u.code ?? null, name: u.name })),
-      clouds: estate.doc.clouds.map((c) => ({ id: c.id, kind: c.kind, unit: c.unit })),
+      clouds: estate.doc.clouds.map((c) => ({ id: c.id, kind: c.kind, unit: c.unit, ...(c.role === 'standby' ? { role: c.role, datacentre: c.datacentre, protects: c.protects } : {}) })),
       allocations: outcome.plan.allocations(),
       findings: report.findings,
       policies: report.policies,

@@ -21,7 +21,11 @@ describe('policy list', () => {
     const { code, out } = await stdoutOf(() => listCommand({ estate: GANSU_DIR, output: 'json' }));
     expect(code).toBe(0);
     const rows = JSON.parse(out) as Array<{ id: string; sections: string[]; severity: string; mode: string }>;
-    expect(rows.slice(-3).map((r) => r.id)).toEqual(['tenant-department-known', 'tenant-dr-for-mlps3', 'tenant-node-of-own-city']);
+    expect(rows.slice(-4).map((r) => r.id)).toEqual(['tenant-department-known', 'tenant-dr-for-mlps3', 'tenant-node-of-own-city', 'tenant-not-on-standby']);
+    expect(rows.filter((r) => r.id.startsWith('dr-standby-')).map((r) => [r.id, r.sections, r.severity, r.mode])).toEqual([
+      ['dr-standby-room', ['§4.1.2'], 'error', 'enforce'],
+      ['dr-standby-protected', ['§4.1.2'], 'warning', 'audit'],
+    ]);
     expect(rows.find((r) => r.id === 'tenant-department-known')).toMatchObject({ sections: ['§3.3'], severity: 'error', mode: 'enforce' });
     const table = await stdoutOf(() => listCommand({ estate: GANSU_DIR, output: 'table' }));
     expect(table.out).toMatch(/tenant-department-known\s+§3\.3\s+error\s+enforce/);

@@ -199,7 +199,7 @@ export async function nodeList(opts: ClusterOptions & { output: Output }): Promi
     printJson(list.items);
     return EXIT.OK;
   }
-  const rows = [['NAME', 'KIND', 'UNIT', 'READY', 'VERSION', 'TENANTS', 'CPU ALLOCATED'], ...list.items.map((n) => [n.metadata.name, String(n.spec.kind), String(n.spec.unit), `${ready(n)}${n.metadata.deletionTimestamp ? ' (offboarding)' : ''}`, n.status?.serverVersion ?? '-', String(n.status?.tenants ?? 0), `${n.status?.allocated?.cpu ?? 0}/${n.status?.allocatable?.cpu ?? '?'}`])];
+  const rows = [['NAME', 'KIND', 'UNIT', 'READY', 'VERSION', 'TENANTS', 'CPU ALLOCATED'], ...list.items.map((n) => [n.metadata.name, `${String(n.spec.kind)}${n.spec.role === 'standby' ? ' (standby)' : ''}`, String(n.spec.unit), `${ready(n)}${n.metadata.deletionTimestamp ? ' (offboarding)' : ''}`, n.status?.serverVersion ?? '-', String(n.status?.tenants ?? 0), `${n.status?.allocated?.cpu ?? 0}/${n.status?.allocatable?.cpu ?? '?'}`])];
   process.stdout.write(list.items.length ? `${table(rows)}\n` : 'No cloud nodes; onboard one with "longyun node onboard".\n');
   return EXIT.OK;
 }
@@ -211,7 +211,7 @@ export async function nodeGet(name: string, opts: ClusterOptions & { output: Out
     printJson(n);
     return EXIT.OK;
   }
-  const lines = [`Name:     ${n.metadata.name}`, `Kind:     ${n.spec.kind}`, `Unit:     ${n.spec.unit}`, `Version:  ${n.status?.serverVersion ?? '-'}`, `Tenants:  ${n.status?.tenants ?? 0}`, ...(n.metadata.deletionTimestamp ? [`Deleting: since ${n.metadata.deletionTimestamp} (offboarding)`] : []), 'Conditions:'];
+  const lines = [`Name:     ${n.metadata.name}`, `Kind:     ${n.spec.kind}`, `Unit:     ${n.spec.unit}`, ...(n.spec.role === 'standby' ? [`Standby:  in ${n.spec.datacentre ?? '-'}, protects ${(n.spec.protects as string[] | undefined)?.join(', ') || '-'}`] : []), `Version:  ${n.status?.serverVersion ?? '-'}`, `Tenants:  ${n.status?.tenants ?? 0}`, ...(n.metadata.deletionTimestamp ? [`Deleting: since ${n.metadata.deletionTimestamp} (offboarding)`] : []), 'Conditions:'];
   for (const c of n.status?.conditions ?? []) lines.push(`  ${c.type.padEnd(10)} ${c.status.padEnd(7)} ${c.reason}: ${c.message}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.OK;

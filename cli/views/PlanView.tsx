@@ -48,6 +48,7 @@ export function PlanView({ summary: s, estateDir, ledger, findings, policiesEval
         <Row label="Clouds">
           1+15+N: provincial {s.clouds.provincial} · municipal {s.clouds.municipal} · industry {s.clouds.industry}
           {s.clouds.examples > 0 ? ` (${s.clouds.examples} marked as examples)` : ''}
+          {s.clouds.standby > 0 ? ` · standby ${s.clouds.standby}` : ''}
         </Row>
         <Row label="Extranet">{s.planes.map((p) => `${p.id}: ${p.sites} sites, ${p.links} links`).join(' · ')}</Row>
         <Row label="DR">

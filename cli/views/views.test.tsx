@@ -10,7 +10,7 @@ import { Table } from './Table.js';
 const summary: EstateSummary = {
   estate: 'gansu',
   units: { province: 1, municipal: 15, county: 86, township: 0 },
-  clouds: { provincial: 1, municipal: 15, industry: 3, examples: 3 },
+  clouds: { provincial: 1, municipal: 15, industry: 3, examples: 3, standby: 2 },
   planes: [
     { id: 'plane-1', name: 'Extranet plane 1', sites: 105, links: 104 },
     { id: 'plane-2', name: 'Extranet plane 2', sites: 105, links: 104 },
@@ -39,7 +39,7 @@ describe('PlanView', () => {
     );
     const frame = lastFrame()!;
     expect(frame).toContain('province 1 · municipal 15 · county 86 · township 0');
-    expect(frame).toContain('industry 3 (3 marked as examples)');
+    expect(frame).toContain('industry 3 (3 marked as examples) · standby 2');
     expect(frame).toContain('plane-1: 105 sites, 104 links');
     expect(frame).toContain('production dc-a (lanzhou)');
     expect(frame).toContain('same-city none');

@@ -7,10 +7,12 @@ export const onePlusFifteenPlusN: Policy = {
   severity: 'error',
   defaultMode: 'enforce',
   description:
-    'Exactly one provincial government cloud, hosted by the province, and exactly one municipal cloud node per municipal unit (14 cities and prefectures plus Lanzhou New Area); industry clouds (N) are free in number.',
+    'Exactly one provincial government cloud, hosted by the province, and exactly one municipal cloud node per municipal unit (14 cities and prefectures plus Lanzhou New Area); industry clouds (N) are free in number. Standby clouds (role: standby) are not counted.',
   check({ estate }) {
     const out: Violation[] = [];
-    const provincial = estate.doc.clouds.filter((c) => c.kind === 'provincial');
+    // Standby clouds hold DR copies of the clouds they protect: they are not nodes of 1+15+N.
+    const clouds = estate.doc.clouds.filter((c) => c.role !== 'standby');
+    const provincial = clouds.filter((c) => c.kind === 'provincial');
     if (provincial.length === 0) {
       const p = estate.province();
       out.push({ ...(p ? estate.where(p) : { file: estate.dir ?? '<estate>', path: 'clouds' }), message: 'the estate has no provincial cloud; add one with kind: provincial' });
@@ -23,7 +25,7 @@ export const onePlusFifteenPlusN: Policy = {
       if (u && u.level !== 'province') out.push({ ...estate.fieldOf(c, 'unit'), message: `the provincial cloud is hosted by ${u.level} "${u.id}"; it belongs to the province` });
     }
     const byUnit = new Map<string, string[]>();
-    for (const c of estate.doc.clouds) {
+    for (const c of clouds) {
       if (c.kind !== 'municipal') continue;
       const u = estate.unitById.get(c.unit);
       if (u && u.level !== 'municipal') {

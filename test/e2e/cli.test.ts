@@ -67,7 +67,8 @@ describe('plan', () => {
     expect(r.stdout).toMatch(/province 1 · municipal 15 · county 86/);
     expect(r.stdout).toMatch(/provincial 1 · municipal 15 · industry 3/);
     expect(r.stdout).toContain('2001:db8::/33');
-    expect(r.stdout).toContain('no findings');
+    // The only findings: DR plans on clouds no standby protects, audited (exit 0).
+    expect(r.stdout).toContain('4 findings (0 enforced, 4 audit)');
     expect(r.stdout).not.toMatch(/\x1b\[/); // no ANSI escapes in a pipe
   });
 
@@ -82,7 +83,8 @@ describe('plan', () => {
     expect(doc.units[1]).toEqual({ id: 'lanzhou', level: 'municipal', parent: 'gansu', code: '620100', name: { zh: '兰州市', en: 'Lanzhou' } });
     expect(doc.clouds.filter((c: { kind: string }) => c.kind === 'municipal')).toHaveLength(15);
     expect(doc.allocations[0]).toEqual({ plane: 'plane-1', family: 'ipv6', owner: 'gansu', level: 'province', prefix: '2001:db8::/33', parent: null });
-    expect(doc.findings).toEqual([]);
+    expect(doc.findings.map((f: { policy: string; mode: string }) => `${f.policy} ${f.mode}`)).toEqual(Array(4).fill('dr-standby-protected audit'));
+    expect(doc.clouds.filter((c: { role?: string }) => c.role === 'standby').map((c: { id: string }) => c.id)).toEqual(['gansu-provincial-same-city-dr', 'gansu-provincial-remote-dr']);
   });
 
   it('creates the ledger when it is missing, and a second run changes nothing', () => {

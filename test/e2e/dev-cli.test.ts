@@ -82,6 +82,26 @@ describe('longyun dev up', () => {
     }
   }, 180_000);
 
+  it('registers standby clouds named with --as as standby CloudNodes: the provincial cloud and its two standbys', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'longyun-dev-cli-'));
+    try {
+      const r = longyun(['dev', 'up', '--members', '3', '--as', 'gansu-provincial,gansu-provincial-same-city-dr,gansu-provincial-remote-dr', '--state-dir', stateDir, '-o', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      const plane = JSON.parse(r.stdout) as { clusters: Array<{ name: string; kubeconfig: string; cloudNode: string | null }> };
+      expect(plane.clusters.map((c) => c.cloudNode)).toEqual([null, 'gansu-provincial', 'gansu-provincial-same-city-dr', 'gansu-provincial-remote-dr']);
+      const mgmt = new RestClient(kubeConfigOf(plane.clusters[0]!.kubeconfig));
+      const nodes = await mgmt.request<{ items: Array<Node & { spec: { role?: string; datacentre?: string; protects?: string[] } }> }>('GET', '/apis/longyun.io/v1alpha1/cloudnodes');
+      expect(nodes.items.map((n) => [n.metadata.name, n.spec.role ?? 'production', n.spec.datacentre, n.spec.protects ?? []])).toEqual([
+        ['gansu-provincial', 'production', 'dc-lanzhou-production', []],
+        ['gansu-provincial-remote-dr', 'standby', 'dc-qingyang-dr', ['gansu-provincial']],
+        ['gansu-provincial-same-city-dr', 'standby', 'dc-lanzhou-new-area-dr', ['gansu-provincial']],
+      ]);
+    } finally {
+      expect(longyun(['dev', 'down', '--state-dir', stateDir]).code).toBe(0);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('refuses an unknown cloud or a wrong count before starting anything', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'longyun-dev-cli-'));
     try {

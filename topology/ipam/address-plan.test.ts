@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,6 +72,23 @@ describe('the shipped Gansu ledger', () => {
 
   it('is in canonical form: serializing it gives back the same bytes', () => {
     expect(serializeLedger(gansu.name, shipped, planeOrder(gansu))).toBe(shippedText);
+  });
+
+  it('kept every allocation made before the standby clouds: theirs are new ranges of their own', () => {
+    const standbys = new Set(gansu.doc.clouds.filter((c) => c.role === 'standby').map((c) => c.id));
+    expect([...standbys].sort()).toEqual(['gansu-provincial-remote-dr', 'gansu-provincial-same-city-dr']);
+    const added = shipped.filter((a) => standbys.has(a.owner));
+    // One cloud range per standby, plane and family, under its DR centre's data-centre prefix.
+    expect(added).toHaveLength(2 * 2 * 2);
+    for (const a of added) {
+      const centre = gansu.cloudById.get(a.owner)!.datacentre!;
+      expect(a.level).toBe('cloud');
+      expect(a.parent).toBe(find(shipped, a.plane, a.family, centre).prefix);
+    }
+    // The rest, serialized, is byte for byte the ledger before the standbys (commit 4bdd047),
+    // whose sha256 this is: no allocation moved, none was released.
+    const before = serializeLedger(gansu.name, shipped.filter((a) => !standbys.has(a.owner)), planeOrder(gansu));
+    expect(createHash('sha256').update(before).digest('hex')).toBe('5f72b4cb550df5a3772afc13efcd9103be51b0452691e8d72ea49e4a21d2b170');
   });
 });
 
