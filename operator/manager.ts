@@ -19,6 +19,7 @@ import { dropManagedFields, Informer } from './informer.js';
 import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock, type ElectionTimings } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
+import { reservedOn, StandbyError } from '../controllers/dr/standbys.js';
 import { StandbyCopier, type CopierHost, type CopierTenant } from './standby-copier.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
@@ -645,6 +646,8 @@ export class Operator {
           ...(n.spec.role ? { role: n.spec.role } : {}),
           ...(n.spec.datacentre ? { datacentre: n.spec.datacentre } : {}),
           ...(n.spec.protects ? { protects: n.spec.protects } : {}),
+          capacity: n.spec.capacity,
+          ...(n.metadata.deletionTimestamp ? { deleting: true } : {}),
           ready: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && (this.members.get(n.metadata.name)?.synced ?? false),
         })),
       tenants: () => (this.tenantInformer?.list() ?? []).map(tenantOf),
@@ -667,16 +670,17 @@ export class Operator {
     };
   }
 
-  /** Room a standby holds for the DR tenants of the nodes it protects, in its centre (but `except`). */
+  /** Room a standby holds for the DR tenants whose copies it keeps (controllers/dr/standbys.ts), but `except`'s. */
   private reservedOn(standby: CloudNodeObj, except?: string): Resources {
-    const centre = this.opts.estate.doc.datacentres.find((d) => d.id === standby.spec.datacentre)?.role;
-    let r = ZERO;
-    for (const t of this.tenantInformer?.list() ?? []) {
-      if (t.metadata.name === except || t.metadata.deletionTimestamp || !t.spec.dr || !t.status?.node) continue;
-      if (!(standby.spec.protects ?? []).includes(t.status.node) || !t.spec.dr.centres.includes(centre as never)) continue;
-      r = add(r, quotaResources(t.spec.quota));
+    const tenants = (this.tenantInformer?.list() ?? [])
+      .filter((t) => t.metadata.name !== except && !t.metadata.deletionTimestamp)
+      .map((t) => ({ node: t.status?.activeNode ?? t.status?.node, quota: t.spec.quota, dr: t.spec.dr }));
+    try {
+      return reservedOn(standby, tenants, this.opts.estate, this.nodeInformer?.list() ?? []);
+    } catch (e) {
+      if (e instanceof StandbyError) return ZERO; // a standby in no DR centre holds no copies
+      throw e;
     }
-    return r;
   }
 
   /** Tenants by phase, as the cache has them now. */

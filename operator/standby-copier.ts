@@ -17,7 +17,8 @@ import { covers, type ObjectRef } from '../controllers/tenant-reconciler.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
-import type { DrPlan } from '../topology/schema.js';
+import type { Capacity, DrPlan } from '../topology/schema.js';
+import { standbyFor } from '../controllers/dr/standbys.js';
 import { KubeApiError } from './rest.js';
 import type { MemberCluster } from './member-cluster.js';
 import { WorkQueue } from './work-queue.js';
@@ -31,6 +32,8 @@ export interface CopierNode {
   role?: 'production' | 'standby';
   datacentre?: string;
   protects?: string[];
+  capacity: Capacity;
+  deleting?: boolean;
   ready: boolean;
 }
 
@@ -194,12 +197,16 @@ export class StandbyCopier {
     return entry;
   }
 
-  /** The standby of `centre` protecting `home`: an onboarded standby node in a centre of that role. */
+  /** The standby of `centre` protecting `home` (controllers/dr/standbys.ts decides). */
   private standbyFor(home: string, centre: Centre): CopierNode | undefined {
-    return this.host
-      .nodes()
-      .filter((n) => n.role === 'standby' && (n.protects ?? []).includes(home) && this.host.estate.doc.datacentres.find((d) => d.id === n.datacentre)?.role === centre)
-      .sort((a, b) => (a.name < b.name ? -1 : 1))[0];
+    const nodes = this.host.nodes();
+    const chosen = standbyFor(
+      nodes.map((n) => ({ metadata: { name: n.name, ...(n.deleting ? { deletionTimestamp: 'set' } : {}) }, spec: { ...(n.role ? { role: n.role } : {}), ...(n.datacentre ? { datacentre: n.datacentre } : {}), protects: n.protects ?? [], capacity: n.capacity } })),
+      this.host.estate,
+      home,
+      centre,
+    );
+    return chosen && nodes.find((n) => n.name === chosen.metadata.name);
   }
 
   /** Reads each source member's version: an answer sent at t, with every copy clean, is a recovery point of t. */
