@@ -256,7 +256,7 @@ export class H2Watcher {
     if (!sent) clearTimeout(timer);
   }
 
-  async watch(path: string, queryParams: Record<string, unknown>, callback: WatchCallback, done: (err: unknown) => void): Promise<{ abort(): void }> {
+  async watch(path: string, queryParams: Record<string, unknown>, callback: WatchCallback, done: (err: unknown) => void): Promise<AbortController> {
     let finished = false;
     let stream: http2.ClientHttp2Stream | undefined;
     let entry: PoolEntry<Session> | undefined;
@@ -272,7 +272,9 @@ export class H2Watcher {
       if (stream && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
       done(err);
     };
-    const handle = { abort: () => finish(new AbortError('watch aborted')) };
+    // As k8s.Watch: an AbortController; aborting it ends the watch (done gets an AbortError).
+    const handle = new AbortController();
+    handle.signal.addEventListener('abort', () => finish(new AbortError('watch aborted')), { once: true });
     try {
       if (this.closed) throw new Error('H2Watcher closed');
       const url = watchUrl(this.server.origin + this.server.pathname.replace(/\/$/, ''), path, queryParams);
