@@ -4,6 +4,7 @@ import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { H2Watcher, NdjsonSplitter, SessionPool, watchUrl } from './h2-watch.js';
+import { UserAgentKubeConfig } from './rest.js';
 
 describe('NdjsonSplitter', () => {
   it('gives back the same events however the bytes are cut', () => {
@@ -85,14 +86,14 @@ describe('H2Watcher against a local HTTP/2 server', () => {
     server = http2.createServer({ settings: { maxConcurrentStreams } });
     server.on('stream', handler);
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
+    const base = new k8s.KubeConfig();
+    base.loadFromOptions({
       clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
       users: [{ name: 'u', token: 'tok' }],
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
     });
-    watcher = new H2Watcher(kc);
+    watcher = new H2Watcher(new UserAgentKubeConfig(base, 'longyun-operator/0.1.0 (test)'));
     return watcher;
   }
 
@@ -122,6 +123,7 @@ describe('H2Watcher against a local HTTP/2 server', () => {
     ]);
     expect(seen[0]![':path']).toBe('/api/v1/namespaces/a/configmaps?watch=true&resourceVersion=1');
     expect(seen[0]!.authorization).toBe('Bearer tok');
+    expect(seen[0]!['user-agent']).toBe('longyun-operator/0.1.0 (test)');
     expect(w.streams).toBe(0);
   });
 

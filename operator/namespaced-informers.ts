@@ -116,11 +116,20 @@ export class NamespacedInformers {
     if (options.watcher) this.watcher = options.watcher;
     else this.watcher = this.ownWatcher = new H2Watcher(kubeConfig);
     this.limitedRest = {
-      list: (path, labelSelector) =>
-        this.limiter.run(() => {
-          this.lists++;
-          return this.rest.list(path, labelSelector);
-        }),
+      list: <T>(path: string, labelSelector?: string) =>
+        this.limiter
+          .run(() => {
+            this.lists++;
+            return this.rest.list<T>(path, labelSelector);
+          })
+          .finally(() => {
+            // Lists are rare after the start: their idle keep-alive sockets go once none is left.
+            // (A turn later: the socket of the list just answered is back in the agent's free list then.)
+            if (!options.rest)
+              setImmediate(() => {
+                if (this.limiter.active === 0 && this.limiter.waiting === 0) this.rest.close();
+              });
+          }),
       close: () => {},
     };
   }
