@@ -82,7 +82,7 @@ describe('H2Watcher against a local HTTP/2 server', () => {
     server = undefined;
   });
 
-  async function serve(maxConcurrentStreams: number, handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void) {
+  async function serve(maxConcurrentStreams: number, handler: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void, options: ConstructorParameters<typeof H2Watcher>[1] = {}) {
     server = http2.createServer({ settings: { maxConcurrentStreams } });
     server.on('stream', handler);
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
@@ -93,7 +93,7 @@ describe('H2Watcher against a local HTTP/2 server', () => {
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
     });
-    watcher = new H2Watcher(new UserAgentKubeConfig(base, 'longyun-operator/0.1.0 (test)'));
+    watcher = new H2Watcher(new UserAgentKubeConfig(base, 'longyun-operator/0.1.0 (test)'), options);
     return watcher;
   }
 
@@ -169,5 +169,13 @@ describe('H2Watcher against a local HTTP/2 server', () => {
     w.close();
     for (const x of [...watches.slice(3), again]) expect(await x.ended).toBeInstanceOf(Error);
     expect(w.sessions).toBe(0);
+  });
+
+  it('fails a watch the server does not answer, without waiting forever', async () => {
+    const w = await serve(10, () => {}, { answerTimeoutMs: 50 });
+    const { ended, handle } = watchOnce(w, '/api/v1/namespaces/a/configmaps');
+    await handle;
+    expect(((await ended) as Error).message).toMatch(/no answer/);
+    expect(w.streams).toBe(0);
   });
 });

@@ -127,6 +127,8 @@ export interface H2WatcherOptions {
   maxStreamsPerSession?: number;
   /** Give up connecting after this long (default 30 s). */
   connectTimeoutMs?: number;
+  /** A watch the server has not answered (its response headers) within this long fails (default 30 s). */
+  answerTimeoutMs?: number;
   /** PING each connection this often (default 30 s); one unanswered for pingTimeoutMs (15 s) ends it. */
   pingIntervalMs?: number;
   pingTimeoutMs?: number;
@@ -218,6 +220,10 @@ export class H2Watcher {
       const timer = setTimeout(() => h2.destroy(new Error(`HTTP/2 connection to ${this.server.origin}: no SETTINGS within ${timeoutMs / 1000} s`)), timeoutMs);
       h2.once('remoteSettings', (settings) => {
         clearTimeout(timer);
+        if (this.closed) {
+          h2.destroy(new Error('H2Watcher closed'));
+          return;
+        }
         h2.setLocalWindowSize(16 << 20);
         keepAlive = setInterval(() => this.ping(h2), this.options.pingIntervalMs ?? 30_000).unref();
         const limit = Math.min(settings.maxConcurrentStreams ?? 100, this.options.maxStreamsPerSession ?? Infinity);
@@ -298,9 +304,15 @@ export class H2Watcher {
           callback(e.type ?? '', e.object, ev);
         }
       };
+      const answerMs = this.options.answerTimeoutMs ?? 30_000;
+      const noAnswer = setTimeout(() => finish(new Error(`WATCH ${path}: no answer within ${answerMs / 1000} s`)), answerMs).unref();
       await new Promise<void>((resolve) => {
-        answered = resolve;
+        answered = () => {
+          clearTimeout(noAnswer);
+          resolve();
+        };
         s.once('response', (h) => {
+          clearTimeout(noAnswer);
           const status = Number(h[':status']);
           if (status === 200) {
             s.on('data', (chunk: Buffer) => deliver(splitter.push(chunk)));
