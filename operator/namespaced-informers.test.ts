@@ -128,4 +128,50 @@ describe('NamespacedInformers', () => {
     expect(ni.namespaces()).toEqual(['b']);
     ni.stop();
   });
+
+  it('lists again only after 410 Gone, and reports what the list shows was missed', async () => {
+    const items: Record<string, object[]> = { '/api/v1/namespaces/g/configmaps': [{ metadata: { name: 'a', namespace: 'g', resourceVersion: '5' } }] };
+    const f = fakes(items);
+    const dones = new Map<string, (err: unknown) => void>();
+    const watcher = {
+      watch: async (path: string, q: unknown, cb: (phase: string, obj: unknown) => void, done: (err: unknown) => void) => {
+        dones.set(path, done);
+        return f.watcher.watch(path, q, cb);
+      },
+    };
+    const changes: string[] = [];
+    const ni = new NamespacedInformers(kc, [CM], { onChange: (_ns, o, t) => changes.push(`${t} ${o.metadata.name}`) }, { rest: f.rest, watcher });
+    ni.add('g');
+    await until(() => ni.synced('g') && dones.size === 1);
+    // A watch that ends normally is resumed without a list.
+    dones.get('/api/v1/namespaces/g/configmaps')!(null);
+    await until(() => f.watches.size === 1 && ni.lists === 1);
+    items['/api/v1/namespaces/g/configmaps'] = [];
+    const path = '/api/v1/namespaces/g/configmaps';
+    f.watches.get(path)!.cb('ERROR', { code: 410, reason: 'Expired' });
+    dones.get(path)!(null);
+    await until(() => ni.lists === 2 && changes.includes('DELETED a'));
+    expect(ni.objects('g').size).toBe(0);
+    ni.stop();
+  });
+
+  it('aborts a watch that opens after its namespace was removed', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let aborted = false;
+    const watcher = {
+      watch: async () => {
+        await gate;
+        return { abort: () => (aborted = true) } as AbortController;
+      },
+    };
+    const f = fakes();
+    const ni = new NamespacedInformers(kc, [CM], {}, { rest: f.rest, watcher });
+    ni.add('x');
+    await until(() => ni.synced('x'));
+    ni.remove('x');
+    release();
+    await until(() => aborted);
+    ni.stop();
+  });
 });
