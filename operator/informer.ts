@@ -21,6 +21,19 @@ export interface InformerOptions<T> {
   indexBy?: (obj: T) => string | undefined;
   /** The clock, in ms (tests pass their own). */
   now?: () => number;
+  /**
+   * Where watches go (default: a k8s.Watch of its own, one HTTP/1.1 connection per watch). Many
+   * informers may share one, e.g. an H2Watcher per cluster (operator/h2-watch.ts); stop() leaves a
+   * shared one open.
+   */
+  watcher?: Pick<k8s.Watch, 'watch'>;
+  /** Where lists go (default: a RestClient of its own, closed by stop(); a shared one is left open). */
+  rest?: Pick<RestClient, 'list' | 'close'>;
+  /**
+   * Backoff between failed lists (e.g. 403 Forbidden), apart from the watches' (default: the same
+   * backoff as the watches', WATCH_BACKOFF).
+   */
+  listBackoff?: BackoffPolicy;
 }
 
 /** Drops metadata.managedFields: nothing longyun decides reads them, and they are most of an object's size. */
@@ -131,6 +144,7 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
   private stopped = false;
   private synced = false;
   private readonly backoff = new Backoff();
+  private readonly listBackoff: Backoff;
   private readonly now: () => number;
   private readonly rest: Pick<RestClient, 'list' | 'close'>;
   private readonly watcher: Pick<k8s.Watch, 'watch'>;
@@ -143,8 +157,9 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
     private readonly handlers: InformerHandlers<T>,
     private readonly options: InformerOptions<T> = {},
   ) {
-    this.rest = new RestClient(kubeConfig);
-    this.watcher = new k8s.Watch(kubeConfig);
+    this.rest = options.rest ?? new RestClient(kubeConfig);
+    this.watcher = options.watcher ?? new k8s.Watch(kubeConfig);
+    this.listBackoff = options.listBackoff ? new Backoff(options.listBackoff) : this.backoff;
     this.now = options.now ?? (() => Date.now());
   }
 
@@ -170,7 +185,7 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
   stop(): void {
     this.stopped = true;
     this.abort?.abort();
-    this.rest.close();
+    if (!this.options.rest) this.rest.close();
   }
 
   list(): T[] {
@@ -288,12 +303,13 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
         this.resourceVersion = list.metadata?.resourceVersion;
         this.synced = true;
         this.backoff.success();
+        this.listBackoff.success();
         this.handlers.onSynced?.();
         await this.watch();
         return;
       } catch (e) {
         this.handlers.onError?.(e);
-        await sleep(this.backoff.failure());
+        await sleep(this.listBackoff.failure());
       }
     }
   }
@@ -356,6 +372,8 @@ export class Informer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
       );
       // The watch resolves once the server answered 200; a failed request has called done already.
       if (!ended) openedAt = this.now();
+      // Stopped while the watch was being opened: stop() could not abort it.
+      if (this.stopped) this.abort.abort();
     } catch (e) {
       done(e);
     }
