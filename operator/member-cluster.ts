@@ -264,7 +264,7 @@ export class MemberCluster {
     }
     this.namespaced = new NamespacedInformers(this.kubeConfig, this.kinds, {
       onChange: (namespace: string, obj: K8sObject) => notify(namespace, obj as unknown as k8s.KubernetesObject),
-      ...(onError ? { onError: (e: unknown) => onError(e) } : {}),
+      ...(onError ? { onError: (namespace: string, kind: { kind: string }, e: unknown) => onError(new Error(`${kind.kind} in ${namespace}: ${(e as Error).message ?? e}`)) } : {}),
     });
     for (const ns of this.watched) this.namespaced.add(ns);
   }
