@@ -14,6 +14,9 @@ describe('copiedResources', () => {
       r('', 'pods/log', 'Pod'),
       r('extensions', 'ingresses', 'Ingress', { version: 'v1beta1' }),
       r('apps', 'deployments', 'Deployment'),
+      r('batch', 'jobs', 'Job'),
+      r('batch', 'cronjobs', 'CronJob', { version: 'v1beta1' }),
+      r('batch', 'jobs', 'Job', { version: 'v1beta1' }),
       r('networking.k8s.io', 'ingresses', 'Ingress'),
       r('events.k8s.io', 'events', 'Event'),
       r('discovery.k8s.io', 'endpointslices', 'EndpointSlice', { version: 'v1beta1' }),
@@ -21,7 +24,7 @@ describe('copiedResources', () => {
       r('k8s.cni.cncf.io', 'network-attachment-definitions', 'NetworkAttachmentDefinition'),
       r('bench.longyun.io', 'appprofiles', 'AppProfile'),
     ]);
-    expect(got).toEqual(['configmaps', 'deployments.apps', 'ingresses.networking.k8s.io', 'appprofiles.bench.longyun.io']);
+    expect(got).toEqual(['configmaps', 'deployments.apps', 'jobs.batch', 'cronjobs.batch', 'ingresses.networking.k8s.io', 'appprofiles.bench.longyun.io']);
   });
 });
 

@@ -29,8 +29,8 @@ export interface DiscoveredResource {
 }
 
 /**
- * The resource names for `kubectl get` (`deployments.apps`, `configmaps`, …), one per kind: a kind
- * served under two groups (Ingress under extensions and networking.k8s.io on 1.20) is fetched once,
+ * The resource names for `kubectl get` (`deployments.apps`, `configmaps`, …), one per kind, the
+ * first version listed (discovery order: a group's preferred version first); a kind served under two groups (Ingress under extensions and networking.k8s.io on 1.20) is fetched once,
  * not from `extensions` (the legacy group) when another group serves it.
  */
 export function copiedResources(discovered: readonly DiscoveredResource[]): string[] {

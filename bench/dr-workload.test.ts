@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from './harness.js';
 import { drWorkload, editedFields, editTarget, nextEdit, DR_PRODUCTION, type Edit } from './dr-workload.js';
 
-/** A merge patch applied to a plain object (enough for the edits' patches: objects merge, arrays replace). */
+/** A JSON merge patch applied to a plain object (arrays replace: enough for editedFields, which finds the container by name). */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> = { ...((typeof target === 'object' && target !== null ? target : {}) as Record<string, unknown>) };

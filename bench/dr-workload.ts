@@ -109,7 +109,7 @@ function departmentObjects(ns: string, rng: Rng): K8sObject[] {
       serviceName: db.app,
       replicas: pick([1, 1, 3]),
       selector: { matchLabels: { app: db.app } },
-      template: { metadata: { labels: { app: db.app } }, spec: { containers: [{ name: db.app, image: db.image, ports: [{ containerPort: db.port }], envFrom: [{ secretRef: { name: EDIT_TARGETS.secret } }], volumeMounts: [{ name: 'data', mountPath: '/var/lib/data' }] }] } },
+      template: { metadata: { labels: { app: db.app } }, spec: { containers: [{ name: db.app, image: db.image, ports: [{ containerPort: db.port, protocol: 'TCP' }], envFrom: [{ secretRef: { name: EDIT_TARGETS.secret } }], volumeMounts: [{ name: 'data', mountPath: '/var/lib/data' }] }] } },
       volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${int(10, 100)}Gi` } } } }],
     },
   });
@@ -139,10 +139,11 @@ function departmentObjects(ns: string, rng: Rng): K8sObject[] {
     });
   }
 
-  // Network: ClusterIP Services, the database's headless Service, an Ingress.
+  // Network (ports name their protocol: server-side apply on 1.20 rejects a port list without it):
+  // ClusterIP Services, the database's headless Service, an Ingress.
   out.push(service(ns, EDIT_TARGETS.deployment, 80, 8080, app));
   out.push(service(ns, 'api', 9000, 9000, app));
-  out.push({ apiVersion: 'v1', kind: 'Service', metadata: meta(db.app), spec: { clusterIP: 'None', selector: { app: db.app }, ports: [{ name: 'db', port: db.port }] } });
+  out.push({ apiVersion: 'v1', kind: 'Service', metadata: meta(db.app), spec: { clusterIP: 'None', selector: { app: db.app }, ports: [{ name: 'db', port: db.port, protocol: 'TCP' }] } });
   out.push({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -184,7 +185,7 @@ function deployment(ns: string, name: string, image: string, replicas: number, p
             {
               name,
               image,
-              ...(port ? { ports: [{ containerPort: port }], readinessProbe: { httpGet: { path: '/healthz', port } } } : {}),
+              ...(port ? { ports: [{ containerPort: port, protocol: 'TCP' }], readinessProbe: { httpGet: { path: '/healthz', port } } } : {}),
               envFrom: configMaps.filter((c) => c === 'app-config').map((c) => ({ configMapRef: { name: c } })),
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
               ...(configMaps.includes('nginx-conf') ? { volumeMounts: [{ name: 'nginx-conf', mountPath: '/etc/nginx/conf.d' }] } : {}),
@@ -198,7 +199,7 @@ function deployment(ns: string, name: string, image: string, replicas: number, p
 }
 
 function service(ns: string, name: string, port: number, targetPort: number, app: string): K8sObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels: { app: name, 'app.kubernetes.io/part-of': app } }, spec: { type: 'ClusterIP', selector: { app: name }, ports: [{ name: 'http', port, targetPort }] } };
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels: { app: name, 'app.kubernetes.io/part-of': app } }, spec: { type: 'ClusterIP', selector: { app: name }, ports: [{ name: 'http', port, targetPort, protocol: 'TCP' }] } };
 }
 
 function pvc(ns: string, name: string, size: string, app: string): K8sObject {
@@ -262,7 +263,7 @@ export interface Edit {
   /** Lower-case plural, for the request path. */
   plural: string;
   name: string;
-  /** A JSON merge patch (application/merge-patch+json). */
+  /** A strategic merge patch (application/strategic-merge-patch+json: containers merge by name, as `kubectl set image` does). */
   patch: Record<string, unknown>;
 }
 
