@@ -21,9 +21,10 @@
 //    `kubectl apply --server-side -f -` of the namespace and the objects into each standby, under
 //    fresh names (`kb-<tenant>`) so that the operator's copies of step 3 start from nothing.
 //    Parallelism: `--kubectl-concurrency` tenants at a time (default 4; each is one `get` and then
-//    the two `apply`s at once), the best of 2, 4 and 8 measured on the 2-core machine where this
-//    was written (see README) — kubectl's per-process start-up (~0.1 s of CPU) and the API servers
-//    share the cores, so more processes only queue. kubectl's discovery cache is warmed first.
+//    the two `apply`s at once): the fastest of 2, 4 and 8 on the 2-core development machine (20
+//    tenants: 25.3, 16.5, 22.2 s) — fewer leaves the API servers idle while kubectl starts, more
+//    only queues kubectl's start-up and the servers on the same cores. kubectl's discovery cache is
+//    warmed first.
 // 3. `initialConvergence`: measureOperatorCopy (below): the operator's standby copier, timed from
 //    its start until every tenant's standbys are Current with digest = sourceDigest. Not in this
 //    build yet: reported as not measured, never as a number.
