@@ -365,3 +365,15 @@ describe('the access binding', () => {
     expect(d.status.appliedObjects?.map((r) => r.name)).toContain('longyun-tenant');
   });
 });
+
+describe('deleting a tenant whose namespace the member is still emptying', () => {
+  it('counts an object being deleted as gone (a PVC protection finalizer is the member\'s to clear)', () => {
+    const ns: K8sObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tianshui-permits', deletionTimestamp: now.toISOString() } as K8sObject['metadata'] };
+    const t = tenant({ metadata: { name: 'tianshui-permits', generation: 1, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() }, status: { node: 'tianshui-cloud', appliedObjects: [refOf(ns)] } });
+    const d = reconcileTenant(t, { nodes, allocated: none, memberObjects: asObserved([ns]) }, ctx);
+    expect(d.actions.map((a) => a.type)).toEqual(['removeFinalizer']);
+    // Not yet being deleted: deleted, and waited for.
+    const live = reconcileTenant(t, { nodes, allocated: none, memberObjects: asObserved([{ ...ns, metadata: { name: 'tianshui-permits' } }]) }, ctx);
+    expect(live.actions.map((a) => a.type)).toEqual(['delete']);
+  });
+});

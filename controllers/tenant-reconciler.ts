@@ -122,9 +122,12 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     // What it applied and is still there, and whatever else on its node is labelled as this
     // tenant's: an object applied by a replica that stopped before recording it, or a stale
     // leader's late write (a Schedule in Velero's namespace would outlive the tenant's namespace).
+    // An object already being deleted counts as gone: its finalizers (a PVC's protection in a
+    // namespace being emptied) are the member's to clear, and need not hold the Tenant up.
     const recorded = new Set(applied.map(refKey));
-    const unrecorded = [...(observed.memberObjects?.values() ?? [])].map(refOf).filter((r) => !recorded.has(refKey(r)));
-    const left = node === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || observed.memberObjects.has(refKey(r))), ...unrecorded];
+    const going = (key: string) => (observed.memberObjects?.get(key)?.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp !== undefined;
+    const unrecorded = [...(observed.memberObjects?.values() ?? [])].map(refOf).filter((r) => !recorded.has(refKey(r)) && !going(refKey(r)));
+    const left = node === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || (observed.memberObjects.has(refKey(r)) && !going(refKey(r)))), ...unrecorded];
     for (const r of left) if (node) actions.push({ type: 'delete', node, ref: r });
     // The DR copier removes the standby copies, then the record of them (status.dr).
     const copies = (tenant.status as { dr?: { standbys?: Array<{ node?: string }> } } | undefined)?.dr?.standbys?.filter((s) => s.node).length ?? 0;

@@ -119,6 +119,8 @@ const PLURALS: Record<string, string> = {
   CustomResourceDefinition: 'customresourcedefinitions',
   Secret: 'secrets',
   ConfigMap: 'configmaps',
+  Ingress: 'ingresses',
+  Endpoints: 'endpoints',
   Event: 'events',
   Lease: 'leases',
   CloudNode: 'cloudnodes',

@@ -275,7 +275,10 @@ export class StandbyCopier {
       for (const s of had) {
         const m = s.node ? this.host.member(s.node) : undefined;
         if (!m || !s.node || s.node === source) continue;
-        if (m.namespaceObject(ns)) {
+        // A namespace being deleted is as good as gone: the cluster finishes it (its finalizers,
+        // such as a PVC's protection, are the cluster's to clear).
+        const copy = m.namespaceObject(ns);
+        if (copy && !(copy.metadata as { deletionTimestamp?: string }).deletionTimestamp) {
           left++;
           await this.standbyWrite(t, m, () => m.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns }, 'namespaces'));
         }

@@ -61,7 +61,7 @@ const podSpec = { containers: [{ name: 'main', image: 'registry.example/archive:
 const DEPARTMENT_OBJECTS = [
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: NS }, data: { mode: 'live', retention: '30d' } },
   { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-credentials', namespace: NS }, type: 'Opaque', stringData: { password: 'not-a-real-one' } },
-  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } },
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: NS }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
   { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NS }, spec: { replicas: 3, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } } },
   { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: NS }, spec: { replicas: 2, serviceName: 'web', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: podSpec } } },
@@ -257,5 +257,5 @@ describe('deleting the tenant', () => {
       // Gone, or going (a namespace is removed once what is in it is).
       expect(ns === undefined || ns.status?.phase === 'Terminating').toBe(true);
     }
-  });
+  }, 150_000);
 });
