@@ -133,3 +133,11 @@ describe('whyNotCopied', () => {
     expect(whyNotCopied(obj('acme.example/v1', 'Lease', 'l'))).toBeUndefined();
   });
 });
+
+describe('the README', () => {
+  it('lists every kind that is never copied, with its group', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const k of NEVER_COPIED) expect(readme, `${k.group || 'core'} ${k.kind}`).toContain(`| ${k.group || 'core'} | ${k.kind} |`);
+  });
+});

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DrConditions, findCondition, TenantConditions } from '../../controllers/conditions.js';
 import { API_VERSION } from '../../operator/crds.js';
+import { readState } from '../../operator/dev-cluster/index.js';
 import { identityFromUserAgent, isMutating, readAuditLog, type AuditEvent } from '../../operator/dev-cluster/audit.js';
 import { Operator } from '../../operator/manager.js';
 import { RestClient } from '../../operator/rest.js';
@@ -79,9 +80,10 @@ async function tenantStatus(name: string): Promise<{ node?: string; activeNode?:
 const standbyOf = (dr: DrStatus | undefined, centre: string): StandbyCopyStatus | undefined => dr?.standbys.find((s) => s.centre === centre);
 const current = (s: StandbyCopyStatus | undefined) => s?.state === 'Current' && s.digest !== undefined && s.digest === s.sourceDigest;
 
+/** The dev cluster standing for a node (members in NODES order). */
+const memberName = (node: string) => env.plane.clusters.filter((x) => x.role === 'member')[NODES.findIndex((n) => n.name === node)]!.name;
 function auditOf(name: string): AuditEvent[] {
-  const c = env.plane.clusters.filter((x) => x.role === 'member')[NODES.findIndex((n) => n.name === name)]!;
-  return readAuditLog(c.auditLog!);
+  return readAuditLog(env.plane.clusters.find((c) => c.name === memberName(name))!.auditLog!);
 }
 const byLongyun = (e: AuditEvent) => identityFromUserAgent(e.userAgent) !== undefined;
 
@@ -213,6 +215,28 @@ describe('standby copies', () => {
     // The audit log does see longyun's LISTs (before the steady state): the check above is not vacuous.
     expect(auditOf(SAME).some((e) => byLongyun(e) && e.verb === 'list')).toBe(true);
   });
+});
+
+describe('a source that stops answering', () => {
+  it('stops the recovery point where it was (never past the freeze), and moves it on once production answers again', async () => {
+    const pid = readState(env.stateDir)!.clusters.find((c) => c.name === memberName(PROD))!.apiserver.pid;
+    const frozenAt = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const stuck = await waitFor('SourceUnreachable', async () => {
+        const s = standbyOf((await tenantStatus(TENANT))!.dr, 'same-city-dr');
+        return s?.state === 'SourceUnreachable' ? s : undefined;
+      });
+      expect(Date.parse(stuck.recoveryPoint!)).toBeLessThanOrEqual(frozenAt);
+      expect(stuck.message).toMatch(/does not answer/);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor('current again, past the freeze', async () => {
+      const s = standbyOf((await tenantStatus(TENANT))!.dr, 'same-city-dr');
+      return (current(s) && Date.parse(s!.recoveryPoint!) > frozenAt) || undefined;
+    }, 120_000);
+  }, 300_000);
 });
 
 describe('bad input', () => {
