@@ -6,7 +6,7 @@
 // on the member. An edit wakes its tenant's reconcile, or the copier, at once.
 import * as k8s from '@kubernetes/client-node';
 import type { ObjectRef } from '../controllers/tenant-reconciler.js';
-import { refKey } from '../controllers/tenant-reconciler.js';
+import { covers, refKey } from '../controllers/tenant-reconciler.js';
 import { VELERO_NAMESPACE } from '../stacks/graph/tenant-objects.js';
 import { LABELS, type K8sObject } from '../stacks/graph/types.js';
 import type { Discovery } from '../controllers/dr/copy-kinds.js';
@@ -120,6 +120,11 @@ export class MemberCluster {
    * reconcile sees it without waiting for its watch event.
    */
   async apply(object: K8sObject): Promise<void> {
+    // Nothing to change: no write. (Also what lets a pass made before a namespace's watches have
+    // synced, which applies everything, get past a Namespace that exists to its access binding: a
+    // patch of the Namespace is refused until that binding is there.)
+    const cached = this.cached(object);
+    if (cached && covers(cached, object)) return;
     // An object not seen yet is created first: RBAC authorises an apply as a patch, and longyun may
     // only *create* a tenant's Namespace and its access RoleBinding before that binding exists
     // (operator/member-rbac.ts). It is applied when it exists (409), so that its fields are ours.
@@ -140,11 +145,15 @@ export class MemberCluster {
 
   /** Whether a watch here has seen the object (false as well before the watch has synced). */
   private seen(object: K8sObject): boolean {
+    return this.cached(object) !== undefined;
+  }
+
+  private cached(object: K8sObject): unknown {
     const key = `${object.apiVersion}/${object.kind}`;
     const inf = this.informerOf.get(key);
-    if (inf) return inf.cache.has(object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name);
-    if (!object.metadata.namespace) return false;
-    return this.namespaced?.objects(object.metadata.namespace).has(`${key}/${object.metadata.name}`) ?? false;
+    if (inf) return inf.cache.get(object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name);
+    if (!object.metadata.namespace) return undefined;
+    return this.namespaced?.objects(object.metadata.namespace).get(`${key}/${object.metadata.name}`);
   }
 
   /**

@@ -358,7 +358,9 @@ export class StandbyCopier {
       const binding = target.accessBinding(name, ns);
       if (binding) {
         const seen = target.namespaceObjects(ns)?.get(`${binding.apiVersion}/${binding.kind}/${binding.metadata.name}`);
-        if (!seen || !covers(seen, binding)) writes.splice(writes.findIndex((o) => o.kind === 'Namespace') + 1, 0, binding);
+        // Before anything in the namespace, and before the Namespace itself when that exists already
+        // (updating it needs the binding; only creating it does not).
+        if (!seen || !covers(seen, binding)) writes.splice(target.namespaceObject(ns) ? 0 : writes.findIndex((o) => o.kind === 'Namespace') + 1, 0, binding);
       }
       let failed: string | undefined;
       for (const o of writes) {
