@@ -357,9 +357,9 @@ describe('deleting a tenant with standby copies', () => {
 });
 
 describe('the access binding', () => {
-  it('is applied right after the Namespace, before anything else in it', () => {
+  it('is applied right after the Namespace, before anything else in it, on the node chosen in the same pass', () => {
     const binding: K8sObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'longyun-tenant', namespace: 'tianshui-permits' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'longyun-tenant' }, subjects: [{ kind: 'User', name: 'longyun' }] };
-    const d = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map(), accessBinding: binding }, ctx);
+    const d = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map(), accessBinding: (node) => (node === 'tianshui-cloud' ? binding : undefined) }, ctx);
     const kinds = applies(d.actions).map((a) => `${a.object.kind}/${a.object.metadata.name}`);
     expect(kinds.slice(0, 2)).toEqual(['Namespace/tianshui-permits', 'RoleBinding/longyun-tenant']);
     expect(d.status.appliedObjects?.map((r) => r.name)).toContain('longyun-tenant');

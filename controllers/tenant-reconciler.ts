@@ -58,11 +58,12 @@ export interface TenantObserved {
    */
   memberObjects: ReadonlyMap<string, K8sObject> | undefined;
   /**
-   * The RoleBinding that gives longyun its rights inside the tenant's namespace on its node
-   * (operator/member-rbac.ts), when the member's identity needs one: applied right after the
-   * Namespace, before anything else in it.
+   * The RoleBinding that gives longyun its rights inside the tenant's namespace on a node
+   * (operator/member-rbac.ts), when that member's identity needs one: applied right after the
+   * Namespace, before anything else in it. A function of the node: a tenant placed in this pass
+   * is provisioned in it too.
    */
-  accessBinding?: K8sObject;
+  accessBinding?: (node: string) => K8sObject | undefined;
 }
 
 export interface TenantContext {
@@ -197,9 +198,10 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   let desired: DesiredResource[];
   try {
     desired = desiredObjects(ctx, tenant.metadata.name, tenant.spec, chosen);
-    if (observed.accessBinding) {
+    const binding = observed.accessBinding?.(chosen);
+    if (binding) {
       const at = desired.findIndex((d) => d.object.kind === 'Namespace') + 1;
-      desired = [...desired.slice(0, at), { id: `tenant_${tenant.metadata.name}_access`, tenant: tenant.metadata.name, object: observed.accessBinding }, ...desired.slice(at)];
+      desired = [...desired.slice(0, at), { id: `tenant_${tenant.metadata.name}_access`, tenant: tenant.metadata.name, object: binding }, ...desired.slice(at)];
     }
   } catch (e) {
     if (!(e instanceof DesiredStateError)) throw e;

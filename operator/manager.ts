@@ -550,8 +550,8 @@ export class Operator {
       // two tenants can never both take the last room on a node. (Only a tenant still to be
       // placed needs the tally of the others.)
       const placing = node === undefined && !tenant.metadata.deletionTimestamp;
-      const accessBinding = node ? member?.accessBinding(name, tenantNamespace({ id: name })) : undefined;
-      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: placing ? this.committed(name) : new Map(), memberObjects: node ? member?.tenantObjects(name) : new Map(), ...(accessBinding ? { accessBinding } : {}) }, ctx);
+      const accessBinding = (on: string) => this.members.get(on)?.accessBinding(name, tenantNamespace({ id: name }));
+      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: placing ? this.committed(name) : new Map(), memberObjects: node ? member?.tenantObjects(name) : new Map(), accessBinding }, ctx);
       if (decision.status.node && !tenant.metadata.deletionTimestamp) this.placements.set(name, { node: decision.status.node, resources: quotaResources(tenant.spec.quota) });
       let finalizers = tenant.metadata.finalizers ?? [];
       let applied = 0;
@@ -613,7 +613,7 @@ export class Operator {
       if (applied > 0 && status.node) {
         const again = reconcileTenant(
           { ...tenant, metadata: { ...tenant.metadata, finalizers }, status },
-          { nodes: this.nodeViews(), allocated: new Map(), memberObjects: this.members.get(status.node)?.tenantObjects(name), ...(accessBinding ? { accessBinding } : {}) },
+          { nodes: this.nodeViews(), allocated: new Map(), memberObjects: this.members.get(status.node)?.tenantObjects(name), accessBinding },
           { ...ctx, now: new Date() },
         );
         if (again.actions.length === 0) {

@@ -13,7 +13,7 @@ import type { Discovery } from '../controllers/dr/copy-kinds.js';
 import { dropManagedFields, Informer, type ResourceType } from './informer.js';
 import { NamespacedInformers } from './namespaced-informers.js';
 import { memberSubjects, tenantRoleBinding, type Subject } from './member-rbac.js';
-import { MEMBER_BINDING } from '../stacks/graph/tenant-objects.js';
+import { MEMBER_BINDING, TENANT_ROLE_BINDING } from '../stacks/graph/tenant-objects.js';
 import { KubeApiError, resourcePath, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 
 export const FIELD_MANAGER = 'longyun';
@@ -41,6 +41,11 @@ type Kind = Omit<ResourceType, 'labelSelector' | 'namespace'>;
 /** What changed on a member, for whoever listens (the tenant controller, the DR copier). */
 export type MemberChange = (member: string, namespace: string | undefined, obj: K8sObject) => void;
 
+/** A Namespace, or longyun's access RoleBinding in one: what longyun may create before it has rights there. */
+function isAccessObject(o: K8sObject): boolean {
+  return (o.apiVersion === 'v1' && o.kind === 'Namespace') || (o.apiVersion === 'rbac.authorization.k8s.io/v1' && o.kind === 'RoleBinding' && o.metadata.name === TENANT_ROLE_BINDING);
+}
+
 export class MemberCluster {
   readonly rest: RestClient;
   /** Tenant Namespaces (cluster-wide, labelled) and Velero's Schedules. */
@@ -59,6 +64,9 @@ export class MemberCluster {
    */
   private subjects: Subject[] | null | undefined;
   private subjectsReadMs = 0;
+  /** Namespaces where longyun's access binding is known to be in place. */
+  private readonly accessible = new Set<string>();
+  private readonly probing = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -125,14 +133,18 @@ export class MemberCluster {
     // patch of the Namespace is refused until that binding is there.)
     const cached = this.cached(object);
     if (cached && covers(cached, object)) return;
-    // An object not seen yet is created first: RBAC authorises an apply as a patch, and longyun may
-    // only *create* a tenant's Namespace and its access RoleBinding before that binding exists
-    // (operator/member-rbac.ts). It is applied when it exists (409), so that its fields are ours.
-    if (!this.seen(object)) {
+    // A tenant's Namespace and its access RoleBinding not seen yet are created first: RBAC
+    // authorises an apply as a patch, and longyun may only *create* those two before the binding
+    // exists (operator/member-rbac.ts). Either is applied when it exists (409).
+    if (isAccessObject(object) && !this.seen(object)) {
       this.onWrite('create');
       try {
         const created = await this.rest.request<k8s.KubernetesObject>('POST', `${resourcePath({ ...object, metadata: { ...object.metadata, name: '' } })}?fieldManager=${FIELD_MANAGER}`, object);
         if (created?.metadata) this.mutate({ ...created, apiVersion: object.apiVersion, kind: object.kind });
+        if (object.kind === 'RoleBinding') {
+          await this.awaitAccess(object.metadata.namespace!);
+          this.granted(object.metadata.namespace!);
+        }
         return;
       } catch (e) {
         if (!(e instanceof KubeApiError && e.code === 409)) throw e;
@@ -141,6 +153,22 @@ export class MemberCluster {
     this.onWrite('apply');
     const applied = await this.rest.apply<k8s.KubernetesObject>(object, FIELD_MANAGER, true);
     if (applied?.metadata) this.mutate(applied);
+    if (isAccessObject(object) && object.kind === 'RoleBinding') this.granted(object.metadata.namespace!);
+  }
+
+  /**
+   * Waits (a few seconds at most) until a binding just made has taken effect: the API server's
+   * authorizer sees a new RoleBinding through its own cache, so a write right after it can still
+   * be refused. Asked as a SelfSubjectAccessReview (every authenticated identity may).
+   */
+  async awaitAccess(namespace: string, limitMs = 10_000): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'create', resource: 'configmaps', namespace } } };
+    for (;;) {
+      const r = await this.rest.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', review).catch(() => undefined);
+      if (r?.status?.allowed || Date.now() > deadline) return;
+      await new Promise((res) => setTimeout(res, 50));
+    }
   }
 
   /** Whether a watch here has seen the object (false as well before the watch has synced). */
@@ -163,6 +191,14 @@ export class MemberCluster {
    * there is none.
    */
   async replace(object: K8sObject, plural: string, current: K8sObject | undefined): Promise<void> {
+    await this.replaceOnce(object, plural, current);
+    if (isAccessObject(object) && object.kind === 'RoleBinding') {
+      if (!current) await this.awaitAccess(object.metadata.namespace!);
+      this.granted(object.metadata.namespace!);
+    }
+  }
+
+  private async replaceOnce(object: K8sObject, plural: string, current: K8sObject | undefined): Promise<void> {
     const path = resourcePath(object, plural);
     let written: k8s.KubernetesObject | undefined;
     if (current?.metadata) {
@@ -278,14 +314,42 @@ export class MemberCluster {
     for (const ns of this.watched) this.namespaced.add(ns);
   }
 
-  /** Watches every kind inside `namespace` from now on (a tenant's namespace, or its standby copy). */
+  /**
+   * Watches every kind inside `namespace` from now on (a tenant's namespace, or its standby copy).
+   * Where longyun needs its access binding, not before that binding is there (a read of it, or its
+   * write, shows it): a watch started earlier would only be refused.
+   */
   watchNamespace(namespace: string): void {
     if (this.watched.has(namespace)) return;
+    if (this.subjects && !this.accessible.has(namespace)) {
+      void this.probeAccess(namespace);
+      return;
+    }
     this.watched.add(namespace);
     this.namespaced?.add(namespace);
   }
 
+  private async probeAccess(namespace: string): Promise<void> {
+    if (this.probing.has(namespace)) return;
+    this.probing.add(namespace);
+    try {
+      await this.rest.request('GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings/${TENANT_ROLE_BINDING}`, undefined, 'application/json', PROBE_TIMEOUT_MS);
+      this.granted(namespace);
+    } catch {
+      // Not there yet (403, or 404): writing it makes the namespace accessible.
+    } finally {
+      this.probing.delete(namespace);
+    }
+  }
+
+  /** longyun's access binding in `namespace` is in place: watch it. */
+  private granted(namespace: string): void {
+    this.accessible.add(namespace);
+    this.watchNamespace(namespace);
+  }
+
   unwatchNamespace(namespace: string): void {
+    this.accessible.delete(namespace);
     if (!this.watched.delete(namespace)) return;
     this.namespaced?.remove(namespace);
   }

@@ -88,7 +88,8 @@ function auditOf(name: string): AuditEvent[] {
 const byLongyun = (e: AuditEvent) => identityFromUserAgent(e.userAgent) !== undefined;
 
 beforeAll(async () => {
-  env = await startEnv(NODES, { audit: true });
+  // Each member reached as its least-privilege user: `longyun-member` and the per-namespace `longyun-tenant` binding longyun makes.
+  env = await startEnv(NODES, { audit: true, memberIdentity: 'longyun-member' });
   admin = new RestClient(env.management);
   [prod, same, remote] = env.members.slice(0, 3).map((kc) => new RestClient(kc)) as [RestClient, RestClient, RestClient];
   // The custom resource's CRD on production and the same-city standby only.

@@ -53,6 +53,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  if (process.env.LONGYUN_E2E_LOGS) console.log(logs.join("\n"));
   for (const op of operators) await op.stop().catch(() => {});
   await env?.stop();
 }, 60_000);
