@@ -281,7 +281,8 @@ describe('reconcileTenant', () => {
     const ready = reconcileTenant(tenant({ status: first.status }), { nodes, allocated: none, memberObjects: member }, ctx);
     const deleting = tenant({ status: ready.status, metadata: { name: 'tianshui-permits', generation: 2, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() } });
     const d1 = reconcileTenant(deleting, { nodes, allocated: none, memberObjects: member }, ctx);
-    expect(d1.actions.filter((a) => a.type === 'delete')).toHaveLength(10);
+    // The Namespace: everything it holds goes with it.
+    expect(d1.actions.filter((a) => a.type === 'delete')).toEqual([{ type: 'delete', node: 'tianshui-cloud', ref: { apiVersion: 'v1', kind: 'Namespace', name: 'tianshui-permits' } }]);
     expect(d1.actions).not.toContainEqual({ type: 'removeFinalizer' });
     const d2 = reconcileTenant({ ...deleting, status: d1.status }, { nodes, allocated: none, memberObjects: new Map() }, ctx);
     expect(d2.actions).toEqual([{ type: 'removeFinalizer' }]);
@@ -297,8 +298,8 @@ describe('reconcileTenant', () => {
     const deleting = tenant({ status: recorded, metadata: { name: 'tianshui-permits', generation: 2, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() } }, { mlps: 3, dr });
     const d = reconcileTenant(deleting, { nodes, allocated: none, memberObjects: member }, ctx);
     const deleted = d.actions.filter((a): a is Extract<TenantAction, { type: 'delete' }> => a.type === 'delete').map((a) => refKey(a.ref));
-    expect(deleted).toHaveLength(member.size);
-    expect(deleted).toContain(refKey(refOf(schedule)));
+    // The Namespace (with what it holds), and what is outside it though unrecorded: the Schedule.
+    expect(deleted.sort()).toEqual([refKey({ apiVersion: 'v1', kind: 'Namespace', name: 'tianshui-permits' }), refKey(refOf(schedule))].sort());
     expect(d.actions).not.toContainEqual({ type: 'removeFinalizer' });
   });
 
@@ -375,5 +376,22 @@ describe('deleting a tenant whose namespace the member is still emptying', () =>
     // Not yet being deleted: deleted, and waited for.
     const live = reconcileTenant(t, { nodes, allocated: none, memberObjects: asObserved([{ ...ns, metadata: { name: 'tianshui-permits' } }]) }, ctx);
     expect(live.actions.map((a) => a.type)).toEqual(['delete']);
+  });
+});
+
+describe('deleting a tenant with its namespace', () => {
+  it('deletes the Namespace and what is outside it, never what is inside (the access binding must outlast every delete there); once the Namespace is going, what is inside counts as gone', () => {
+    const ns: K8sObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tianshui-permits' } };
+    const quota: K8sObject = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'longyun-quota', namespace: 'tianshui-permits' } };
+    const access: K8sObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'longyun-tenant', namespace: 'tianshui-permits' } };
+    const schedule: K8sObject = { apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: { name: 'tianshui-permits-remote-dr', namespace: 'velero' } };
+    const all = [ns, access, quota, schedule];
+    const t = tenant({ metadata: { name: 'tianshui-permits', generation: 1, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() }, status: { node: 'tianshui-cloud', appliedObjects: all.map(refOf) } });
+    const first = reconcileTenant(t, { nodes, allocated: none, memberObjects: asObserved(all) }, ctx);
+    const deleted = first.actions.filter((a): a is Extract<TenantAction, { type: 'delete' }> => a.type === 'delete').map((a) => `${a.ref.kind}/${a.ref.name}`);
+    expect(deleted.sort()).toEqual(['Namespace/tianshui-permits', 'Schedule/tianshui-permits-remote-dr']);
+    const terminating = { ...ns, metadata: { ...ns.metadata, deletionTimestamp: now.toISOString() } as K8sObject['metadata'] };
+    const then = reconcileTenant(t, { nodes, allocated: none, memberObjects: asObserved([terminating, access, quota]) }, ctx);
+    expect(then.actions.map((a) => a.type)).toEqual(['removeFinalizer']);
   });
 });

@@ -125,11 +125,20 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     // leader's late write (a Schedule in Velero's namespace would outlive the tenant's namespace).
     // An object already being deleted counts as gone: its finalizers (a PVC's protection in a
     // namespace being emptied) are the member's to clear, and need not hold the Tenant up.
+    // What is inside the tenant's namespace goes with it: once the Namespace is being deleted its
+    // objects count as gone, and while the Namespace is still to delete only it and what is outside
+    // it are deleted (longyun's own rights in the namespace, its access binding, must outlast
+    // every delete made there).
     const recorded = new Set(applied.map(refKey));
     const going = (key: string) => (observed.memberObjects?.get(key)?.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp !== undefined;
-    const unrecorded = [...(observed.memberObjects?.values() ?? [])].map(refOf).filter((r) => !recorded.has(refKey(r)) && !going(refKey(r)));
-    const left = node === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || (observed.memberObjects.has(refKey(r)) && !going(refKey(r)))), ...unrecorded];
-    for (const r of left) if (node) actions.push({ type: 'delete', node, ref: r });
+    const namespaceOf = applied.find((r) => r.kind === 'Namespace' && r.apiVersion === 'v1')?.name;
+    const nsKey = namespaceOf === undefined ? undefined : refKey({ apiVersion: 'v1', kind: 'Namespace', name: namespaceOf });
+    const nsGoing = nsKey !== undefined && going(nsKey);
+    const gone = (r: ObjectRef) => going(refKey(r)) || (nsGoing && r.namespace === namespaceOf);
+    const unrecorded = [...(observed.memberObjects?.values() ?? [])].map(refOf).filter((r) => !recorded.has(refKey(r)) && !gone(r));
+    const left = node === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || (observed.memberObjects.has(refKey(r)) && !gone(r))), ...unrecorded];
+    const nsLeft = left.some((r) => nsKey !== undefined && refKey(r) === nsKey);
+    for (const r of left) if (node && !(nsLeft && r.namespace === namespaceOf)) actions.push({ type: 'delete', node, ref: r });
     // The DR copier removes the standby copies, then the record of them (status.dr).
     const copies = (tenant.status as { dr?: { standbys?: Array<{ node?: string }> } } | undefined)?.dr?.standbys?.filter((s) => s.node).length ?? 0;
     set(
