@@ -51,10 +51,14 @@ export class MemberCluster {
   /** Tenant Namespaces (cluster-wide, labelled) and Velero's Schedules. */
   private readonly informers: Informer[] = [];
   private readonly informerOf = new Map<string, Informer>();
-  /** Every kind watched inside the namespaces longyun works in here. */
+  /** longyun's own kinds, watched inside every namespace longyun works in here. */
   private namespaced: NamespacedInformers | undefined;
-  private kinds: Kind[] = [...IN_NAMESPACE_KINDS];
+  /** The other kinds the DR copier copies, watched only inside the namespaces it copies from or to. */
+  private copied: NamespacedInformers | undefined;
+  private copyKinds: Kind[] = [];
   private readonly watched = new Set<string>();
+  /** Namespaces the copier asked for (watched with the copied kinds too, once accessible). */
+  private readonly copyWanted = new Set<string>();
   private readonly listeners = new Set<MemberChange>();
   private started = false;
   /**
@@ -181,7 +185,8 @@ export class MemberCluster {
     const inf = this.informerOf.get(key);
     if (inf) return inf.cache.get(object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name);
     if (!object.metadata.namespace) return undefined;
-    return this.namespaced?.objects(object.metadata.namespace).get(`${key}/${object.metadata.name}`);
+    const where = this.isOwnKind(object.apiVersion, object.kind) ? this.namespaced : this.copied;
+    return where?.objects(object.metadata.namespace).get(`${key}/${object.metadata.name}`);
   }
 
   /**
@@ -307,11 +312,16 @@ export class MemberCluster {
       this.informerOf.set(`${kind.apiVersion}/${kind.kind}`, inf);
       void inf.start();
     }
-    this.namespaced = new NamespacedInformers(this.kubeConfig, this.kinds, {
+    const handlers = {
       onChange: (namespace: string, obj: K8sObject) => notify(namespace, obj as unknown as k8s.KubernetesObject),
       ...(onError ? { onError: (namespace: string, kind: { kind: string }, e: unknown) => onError(new Error(`${kind.kind} in ${namespace}: ${(e as Error).message ?? e}`)) } : {}),
-    });
-    for (const ns of this.watched) this.namespaced.add(ns);
+    };
+    this.namespaced = new NamespacedInformers(this.kubeConfig, IN_NAMESPACE_KINDS, handlers);
+    this.copied = new NamespacedInformers(this.kubeConfig, this.copyKinds, handlers);
+    for (const ns of this.watched) {
+      this.namespaced.add(ns);
+      if (this.copyWanted.has(ns)) this.copied.add(ns);
+    }
   }
 
   /**
@@ -327,6 +337,15 @@ export class MemberCluster {
     }
     this.watched.add(namespace);
     this.namespaced?.add(namespace);
+    if (this.copyWanted.has(namespace)) this.copied?.add(namespace);
+  }
+
+  /** Watches `namespace` with the copied kinds too (setCopyKinds): the DR copier's source or standby namespace. */
+  watchCopies(namespace: string): void {
+    if (this.copyWanted.has(namespace)) return;
+    this.copyWanted.add(namespace);
+    if (this.watched.has(namespace)) this.copied?.add(namespace);
+    else this.watchNamespace(namespace);
   }
 
   private async probeAccess(namespace: string): Promise<void> {
@@ -350,25 +369,32 @@ export class MemberCluster {
 
   unwatchNamespace(namespace: string): void {
     this.accessible.delete(namespace);
+    this.copyWanted.delete(namespace);
+    this.copied?.remove(namespace);
     if (!this.watched.delete(namespace)) return;
     this.namespaced?.remove(namespace);
   }
 
-  /** Watches these kinds (besides longyun's own) in every namespace given: the DR copier's discovered kinds. */
-  watchKinds(kinds: readonly Kind[]): void {
-    const byKey = new Map<string, Kind>(IN_NAMESPACE_KINDS.map((k) => [`${k.apiVersion}/${k.kind}`, k]));
-    for (const k of kinds) byKey.set(`${k.apiVersion}/${k.kind}`, { apiVersion: k.apiVersion, kind: k.kind, plural: k.plural });
-    const next = [...byKey.values()];
-    if (next.length === this.kinds.length && next.every((k, i) => `${k.apiVersion}/${k.kind}` === `${this.kinds[i]!.apiVersion}/${this.kinds[i]!.kind}`)) return;
-    this.kinds = next;
-    this.namespaced?.setKinds(next);
+  /** The kinds the copier copies (from discovery): watched, besides longyun's own, in the namespaces of watchCopies. */
+  setCopyKinds(kinds: readonly Kind[]): void {
+    const own = new Set(IN_NAMESPACE_KINDS.map((k) => `${k.apiVersion}/${k.kind}`));
+    const next = kinds.filter((k) => !own.has(`${k.apiVersion}/${k.kind}`)).map((k) => ({ apiVersion: k.apiVersion, kind: k.kind, plural: k.plural }));
+    const key = (l: readonly Kind[]) => l.map((k) => `${k.apiVersion}/${k.kind}`).join(',');
+    if (key(next) === key(this.copyKinds)) return;
+    this.copyKinds = next;
+    this.copied?.setKinds(next);
+  }
+
+  private isOwnKind(apiVersion: string | undefined, kind: string | undefined): boolean {
+    return IN_NAMESPACE_KINDS.some((k) => k.apiVersion === apiVersion && k.kind === kind);
   }
 
   private mutate(obj: k8s.KubernetesObject): void {
     const key = `${obj.apiVersion}/${obj.kind}`;
     const inf = this.informerOf.get(key);
     if (inf) inf.mutate(obj);
-    else this.namespaced?.mutate(obj as unknown as K8sObject);
+    else if (this.isOwnKind(obj.apiVersion, obj.kind)) this.namespaced?.mutate(obj as unknown as K8sObject);
+    else this.copied?.mutate(obj as unknown as K8sObject);
   }
 
   stop(): void {
@@ -377,6 +403,8 @@ export class MemberCluster {
     this.informerOf.clear();
     this.namespaced?.stop();
     this.namespaced = undefined;
+    this.copied?.stop();
+    this.copied = undefined;
     this.started = false;
     this.rest.close();
   }
@@ -386,14 +414,16 @@ export class MemberCluster {
     return this.started && this.informers.every((i) => i.hasSynced);
   }
 
+  /** longyun's own kinds have synced in the namespace (and the copied ones, where the copier asked for them). */
   namespaceSynced(namespace: string): boolean {
-    return this.synced && (this.namespaced?.synced(namespace) ?? false);
+    return this.synced && (this.namespaced?.synced(namespace) ?? false) && (!this.copyWanted.has(namespace) || (this.copied?.synced(namespace) ?? false));
   }
 
   /** Everything seen inside a namespace, by `${apiVersion}/${kind}/${name}`; undefined until it has synced. */
   namespaceObjects(namespace: string): ReadonlyMap<string, K8sObject> | undefined {
     if (!this.namespaceSynced(namespace)) return undefined;
-    return this.namespaced!.objects(namespace);
+    const own = this.namespaced!.objects(namespace);
+    return this.copyWanted.has(namespace) ? new Map([...own, ...this.copied!.objects(namespace)]) : own;
   }
 
   /** The Namespace object, as last seen (tenant Namespaces only: those labelled with a tenant). */

@@ -193,7 +193,6 @@ export class StandbyCopier {
     }
     const entry = { kinds: copyKinds(d).kinds, served, plural, readMs: Date.now() };
     this.kinds.set(member.name, entry);
-    member.watchKinds(entry.kinds);
     return entry;
   }
 
@@ -303,7 +302,6 @@ export class StandbyCopier {
       } catch (e) {
         this.host.log(`dr: discovery on ${source}: ${(e as Error).message}`);
       }
-      sourceMember.watchNamespace(ns);
     }
     for (const centre of t.dr.centres) {
       const prev = previous.get(centre);
@@ -330,7 +328,6 @@ export class StandbyCopier {
         continue;
       }
       this.listenTo(target);
-      target.watchNamespace(ns);
       let targetKinds: Awaited<ReturnType<StandbyCopier['kindsOf']>>;
       try {
         targetKinds = await this.kindsOf(target);
@@ -340,6 +337,11 @@ export class StandbyCopier {
         requeue = 10_000;
         continue;
       }
+      // Both sides watched with every copied kind, in this namespace only.
+      sourceMember.setCopyKinds(sourceKinds.kinds);
+      sourceMember.watchCopies(ns);
+      target.setCopyKinds(targetKinds.kinds);
+      target.watchCopies(ns);
       const sourceObjects = sourceMember.namespaceObjects(ns);
       const namespaceObject = sourceMember.namespaceObject(ns);
       if (!sourceObjects || !namespaceObject) {
