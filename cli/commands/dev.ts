@@ -46,7 +46,7 @@ Examples:
     .option('-m, --members <n>', 'member API servers besides the management one, 0-16 (default: 2, or as many as --as names)')
     .option('--as <clouds>', 'the estate clouds the members stand for, one per member in order; a standby cloud (role: standby) registers as a standby CloudNode (default: the provincial cloud, then the municipal clouds in estate order)')
     .option('--no-register', 'do not register the members as CloudNodes (onboard them later with `longyun node onboard`)')
-    .option('--audit', "give every API server an audit log: each write (who, user agent, verb, object, answer, when), JSON lines in STATE/audit/CLUSTER.log")
+    .option('--audit', "give every API server an audit log: each write and LIST (who, user agent, verb, object, answer, when), JSON lines in STATE/audit/CLUSTER.log")
     .addOption(new Option('-e, --estate <dir>', 'the estate the clouds come from').default(defaultEstateDir(), 'the shipped Gansu estate, or $LONGYUN_ESTATE'))
     .addOption(stateDirOption())
     .addOption(outputOption())

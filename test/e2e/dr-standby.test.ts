@@ -104,6 +104,10 @@ beforeAll(async () => {
     spec: { department: 'gansu-health', node: PROD, quota: { cpu: '16', memory: '64Gi', storage: '2Ti' }, mlps: 3, planes: ['plane-1'], dr: { rpoMinutes: 15, rtoMinutes: 120, centres: ['same-city-dr', 'remote-dr'] } },
   });
   await waitFor('the tenant Ready on production', async () => findCondition((await tenantStatus(TENANT))?.conditions as never, TenantConditions.Ready)?.status === 'True' || undefined);
+  // Provisioned: the tenant's objects, and the node's backup storage locations its Schedules name.
+  for (const bsl of ['dc-lanzhou-new-area-dr', 'dc-qingyang-dr']) {
+    await waitFor(`the BackupStorageLocation ${bsl} on production`, async () => (await prod.request('GET', `/apis/velero.io/v1/namespaces/velero/backupstoragelocations/${bsl}`).then(() => true).catch(() => false)) || undefined);
+  }
   provisionedAt = Date.now() * 1000;
   for (const o of DEPARTMENT_OBJECTS) await prod.apply(o as never, 'department');
   await waitFor(

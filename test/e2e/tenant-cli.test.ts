@@ -231,9 +231,25 @@ describe('node and tenant commands', () => {
     const one = await run(['tenant', 'delete', 'tianshui-batch-0', '--wait', '--timeout', '60', '-o', 'json']);
     expect(one.code).toBe(0);
     expect(JSON.parse(one.stdout)).toEqual({ kind: 'Tenant', name: 'tianshui-batch-0', deleted: true });
-    // The rest are only asked to go: node delete does not refuse tenants already being deleted, and waits for them.
+    // The rest are only asked to go: node delete does not refuse tenants already being deleted, and
+    // waits for them. One of them is held by another client's finalizer until node delete is
+    // waiting, so that the node cannot be gone (its deletion above) before the command starts.
+    const HOLD = 'test.longyun.io/hold';
+    const last = `/apis/longyun.io/v1alpha1/tenants/${batch[batch.length - 1]}`;
+    await rest.request('PATCH', last, { metadata: { finalizers: ['longyun.io/tenant-cleanup', HOLD] } }, 'application/merge-patch+json');
     for (const name of batch.slice(1)) await rest.request('DELETE', `/apis/longyun.io/v1alpha1/tenants/${name}`);
-    const gone = await run(['node', 'delete', 'tianshui-cloud', '--wait', '--timeout', '90']);
+    let stderr = '';
+    const child = spawn(process.execPath, [BIN, 'node', 'delete', 'tianshui-cloud', '--wait', '--timeout', '90', '--kubeconfig', mgmt], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+    // Released once the command is waiting (its progress line) and the operator has removed its own
+    // finalizer (a merge patch replaces the list).
+    await waitFor('node delete waiting', async () => stderr.includes('tianshui-cloud: ') || undefined, 60_000, 100);
+    await waitFor('only the hold left', async () => JSON.stringify((await rest.request<{ metadata: { finalizers?: string[] } }>('GET', last)).metadata.finalizers) === JSON.stringify([HOLD]) || undefined, 60_000, 250);
+    await rest.request('PATCH', last, { metadata: { finalizers: [] } }, 'application/merge-patch+json');
+    const gone = { code: await exited, stdout, stderr };
     expect(gone.stderr + gone.stdout).not.toMatch(/error/i);
     expect(gone.code).toBe(0);
     expect(gone.stdout).toContain('cloudnode/tianshui-cloud deleted and offboarded from its member cluster');
