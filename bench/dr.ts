@@ -27,7 +27,7 @@
 //    warmed first.
 // 3. `initialConvergence`: measureOperatorCopy (below): a Tenant per namespace (node
 //    gansu-provincial, DR plan naming both centres), then `longyun operator run` (the bundle, a child
-//    process), timed from its start until every tenant's two standbys are Current with digest =
+//    process, the default lease of 15 s), timed from its start until every tenant's two standbys are Current with digest =
 //    sourceDigest. The operator does more than the baseline in that time: it provisions longyun's own
 //    objects on production first (quota, limits, network policies, RBAC: ~7 per tenant, also
 //    copied), digests both sides, and writes each Tenant's status; `tenantsReadySeconds` says when
@@ -140,7 +140,7 @@ export async function measureOperatorCopy(env: DrBenchEnv): Promise<OperatorCopy
     });
   }
   const t0 = performance.now();
-  const child = spawn(process.execPath, [OPERATOR_BIN, 'operator', 'run', '--kubeconfig', env.management.kubeconfig, '--metrics-port', '0', '--lease-duration', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [OPERATOR_BIN, 'operator', 'run', '--kubeconfig', env.management.kubeconfig, '--metrics-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

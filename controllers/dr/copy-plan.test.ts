@@ -164,9 +164,15 @@ describe('planCopy: keeping the copy current', () => {
   it('restores what someone changed on the standby: an edit, a scale-up, a lost mark, a deleted copy', () => {
     const standby = synced();
     const find = (kind: string) => [...standby.values()].find((o) => o.kind === kind && o.metadata.annotations?.[STANDBY_OF] === NODE)!;
-    (find('ConfigMap').data as Record<string, string>) = { LOG_LEVEL: 'trace' };
-    (find('Deployment').spec as { replicas: number }).replicas = 2;
-    delete find('Secret').metadata.annotations![STANDBY_OF];
+    // As a watch delivers an edit: a new object in the cache (the copier's memos rely on it).
+    const edit = (kind: string, change: (o: K8sObject) => void) => {
+      const o = structuredClone(find(kind));
+      change(o);
+      standby.set(refKey(refOf(o)), o);
+    };
+    edit('ConfigMap', (o) => ((o.data as Record<string, string>) = { LOG_LEVEL: 'trace' }));
+    edit('Deployment', (o) => ((o.spec as { replicas: number }).replicas = 2));
+    edit('Secret', (o) => delete o.metadata.annotations![STANDBY_OF]);
     standby.delete(refKey(refOf(find('PersistentVolumeClaim'))));
     const plan = planCopy(input(production(), standby));
     expect(plan.apply.map(objectKey)).toEqual(['v1/Secret/db-password', 'v1/ConfigMap/web-config', 'v1/PersistentVolumeClaim/uploads', 'apps/v1/Deployment/web']);
@@ -176,8 +182,9 @@ describe('planCopy: keeping the copy current', () => {
 
   it('rewrites a record edited on the standby', () => {
     const standby = synced();
-    const record = [...standby.values()].find((o) => o.metadata.name === STANDBY_RECORD)!;
+    const record = structuredClone([...standby.values()].find((o) => o.metadata.name === STANDBY_RECORD)!);
     (record.data as Record<string, string>).apps_v1_Deployment_web = '{"entry":{"replicas":9},"key":"apps/v1/Deployment/web"}';
+    standby.set(refKey(refOf(record)), record);
     expect(planCopy(input(production(), standby)).apply.map(objectKey)).toEqual([`v1/ConfigMap/${STANDBY_RECORD}`]);
   });
 
@@ -200,8 +207,9 @@ describe('planCopy: keeping the copy current', () => {
 
   it('never deletes the namespace, and marks a namespace that lost its standby label', () => {
     const standby = synced();
-    const ns = standby.get(refKey(refOf(namespaceObject)))!;
+    const ns = structuredClone(standby.get(refKey(refOf(namespaceObject)))!);
     delete ns.metadata.labels!['longyun.io/standby'];
+    standby.set(refKey(refOf(namespaceObject)), ns);
     const plan = planCopy(input(new Map(), standby));
     expect(plan.apply.map(objectKey)).toEqual(['v1/Namespace/health-records', `v1/ConfigMap/${STANDBY_RECORD}`]);
     expect(plan.delete.some((r) => r.kind === 'Namespace')).toBe(false);
@@ -236,5 +244,17 @@ describe('planCopy properties', () => {
       }),
       runs(60),
     );
+  });
+});
+
+describe('planCopy: admission constraints last', () => {
+  it('applies ResourceQuotas and LimitRanges after everything they constrain (production may hold objects admitted before its quota)', () => {
+    const source = production();
+    const quota: K8sObject = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'longyun-quota', namespace: namespaceObject.metadata.namespace ?? namespaceObject.metadata.name }, spec: { hard: { 'requests.storage': '1Gi' } } };
+    const limits: K8sObject = { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'longyun-limits', namespace: quota.metadata.namespace }, spec: { limits: [{ type: 'PersistentVolumeClaim', max: { storage: '1Gi' } }] } };
+    for (const o of [quota, limits]) source.set(refKey(refOf(o)), o);
+    const kinds = planCopy(input(source, undefined)).apply.map((o) => o.kind);
+    expect(kinds.slice(-2)).toEqual(['LimitRange', 'ResourceQuota']);
+    expect(kinds.indexOf('PersistentVolumeClaim')).toBeLessThan(kinds.indexOf('ResourceQuota'));
   });
 });

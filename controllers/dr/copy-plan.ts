@@ -1,6 +1,7 @@
 // What to do to bring one standby's copy of a tenant namespace level with production: a pure
 // function of what the runtime's watches hold on both sides. Digests are compared in source form
 // (the standby's objects turned back with the record), never resourceVersions (per cluster).
+import { createHash } from 'node:crypto';
 import type { K8sObject } from '../../stacks/graph/types.js';
 import { refOf, type ObjectRef } from '../tenant-reconciler.js';
 import { groupOf, SERVED_TWICE, STANDBY_RECORD, whyNotCopied, type CopyKind } from './copy-kinds.js';
@@ -55,8 +56,6 @@ const CONFIGURATION = [
   '/ServiceAccount',
   '/Secret',
   '/ConfigMap',
-  '/ResourceQuota',
-  '/LimitRange',
   'rbac.authorization.k8s.io/Role',
   'rbac.authorization.k8s.io/RoleBinding',
   'networking.k8s.io/NetworkPolicy',
@@ -66,6 +65,12 @@ const CONFIGURATION = [
   'extensions/Ingress',
 ];
 const WORKLOADS = ['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', '/ReplicationController', 'batch/CronJob', 'autoscaling/HorizontalPodAutoscaler', 'policy/PodDisruptionBudget'];
+/**
+ * Admission constraints go last: production may hold objects admitted before its quota or limits
+ * were tightened (or before they existed), and a copy must hold them too; applied first, they would
+ * refuse those objects on the standby.
+ */
+const CONSTRAINTS = ['/LimitRange', '/ResourceQuota'];
 const OTHER = CONFIGURATION.length; // custom resources and kinds not named: after configuration
 const RECORD = OTHER + 1;
 
@@ -75,7 +80,9 @@ function rank(o: K8sObject): number {
   const c = CONFIGURATION.indexOf(k);
   if (c >= 0) return c;
   const w = WORKLOADS.indexOf(k);
-  return w >= 0 ? RECORD + 1 + w : OTHER;
+  if (w >= 0) return RECORD + 1 + w;
+  const q = CONSTRAINTS.indexOf(k);
+  return q >= 0 ? RECORD + 1 + WORKLOADS.length + q : OTHER;
 }
 const byRank = (a: K8sObject, b: K8sObject) => rank(a) - rank(b) || (objectKey(a) < objectKey(b) ? -1 : objectKey(a) > objectKey(b) ? 1 : 0);
 
@@ -101,7 +108,45 @@ const isNamespace = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'Names
 const isRecord = (o: K8sObject) => o.apiVersion === 'v1' && o.kind === 'ConfigMap' && o.metadata.name === STANDBY_RECORD;
 
 /** A live standby object as comparable with toStandbyForm's: normalised, with the marks it carries. */
+// Memos by object (informers replace an object when it changes, never edit it), so that a pass
+// over a namespace where nothing changed normalises and hashes nothing again.
+const standbyForms = new WeakMap<object, string>();
+const wantedForms = new WeakMap<object, { sourceNode: string; form: { live?: K8sObject; record?: StandbyRecordEntry }; json?: string }>();
+const backDigests = new WeakMap<object, Map<string, string | undefined>>();
+
+/** The standby form of a live copy, as a hash of its canonical JSON (what planCopy compares; a hash keeps the memo small). */
 function standbyForm(o: K8sObject): string {
+  let text = standbyForms.get(o);
+  if (text === undefined) standbyForms.set(o, (text = hashOf(standbyFormOnce(o))));
+  return text;
+}
+
+const hashOf = (text: string) => createHash('sha256').update(text).digest('base64');
+
+/** The wanted standby form of a source object, and the hash of its canonical JSON (`json`). */
+function wantedForm(o: K8sObject, sourceNode: string): { live?: K8sObject; record?: StandbyRecordEntry; json?: string } {
+  const known = wantedForms.get(o);
+  if (known && known.sourceNode === sourceNode) return { ...known.form, ...(known.json !== undefined ? { json: known.json } : {}) };
+  const form = toStandbyForm(o, sourceNode);
+  const json = form.live ? hashOf(canonicalJson(form.live)) : undefined;
+  wantedForms.set(o, { sourceNode, form, ...(json !== undefined ? { json } : {}) });
+  return { ...form, ...(json !== undefined ? { json } : {}) };
+}
+
+/** The digest of a live standby copy turned back into source form with its record entry. */
+function backDigest(live: K8sObject, entry: StandbyRecordEntry | undefined): string | undefined {
+  const key = entry === undefined ? '' : JSON.stringify(entry);
+  let byEntry = backDigests.get(live);
+  if (!byEntry) backDigests.set(live, (byEntry = new Map()));
+  if (!byEntry.has(key)) {
+    const back = toSourceForm(live, entry);
+    byEntry.clear(); // one entry per object is all a pass needs
+    byEntry.set(key, back ? objectDigest(back) : undefined);
+  }
+  return byEntry.get(key);
+}
+
+function standbyFormOnce(o: K8sObject): string {
   const n = normalize(o);
   const mark = o.metadata.annotations?.[STANDBY_OF];
   if (mark !== undefined) n.metadata.annotations = { ...n.metadata.annotations, [STANDBY_OF]: mark };
@@ -134,11 +179,11 @@ export function planCopy(input: CopyInput): CopyPlan {
   notCopied.sort((a, b) => canonicalJson([a.apiVersion, a.kind, a.name]).localeCompare(canonicalJson([b.apiVersion, b.kind, b.name])));
 
   const sourceDigests = new Map<string, string>();
-  const wanted = new Map<string, { live?: K8sObject; record?: StandbyRecordEntry }>();
+  const wanted = new Map<string, { live?: K8sObject; record?: StandbyRecordEntry; json?: string }>();
   const entries = new Map<string, StandbyRecordEntry>();
   for (const [key, o] of copied) {
     sourceDigests.set(key, objectDigest(o));
-    const form = toStandbyForm(o, sourceNode);
+    const form = wantedForm(o, sourceNode);
     wanted.set(key, form);
     if (form.record) entries.set(key, form.record);
   }
@@ -154,15 +199,19 @@ export function planCopy(input: CopyInput): CopyPlan {
   const standbyDigests = new Map<string, string>();
   for (const key of new Set([...lives.keys(), ...recorded.keys()])) {
     const live = lives.get(key);
-    const back = toSourceForm(live && isHeld(live) ? undefined : live, recorded.get(key));
-    if (back) standbyDigests.set(key, objectDigest(back));
+    const usable = live && !isHeld(live) ? live : undefined;
+    const digest = usable ? backDigest(usable, recorded.get(key)) : (() => {
+      const back = toSourceForm(undefined, recorded.get(key));
+      return back ? objectDigest(back) : undefined;
+    })();
+    if (digest) standbyDigests.set(key, digest);
   }
 
   const apply: K8sObject[] = [];
   for (const [key, form] of wanted) {
     if (!form.live) continue;
     const live = lives.get(key);
-    if (standby === undefined || !live || standbyForm(live) !== canonicalJson(form.live)) apply.push(form.live);
+    if (standby === undefined || !live || standbyForm(live) !== (form.json ?? hashOf(canonicalJson(form.live)))) apply.push(form.live);
   }
   if (standby === undefined || !standbyRecord || canonicalJson(standbyRecord.data ?? {}) !== canonicalJson(record.data)) apply.push(record);
   apply.sort(byRank);

@@ -16,9 +16,18 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(canonical(v));
 }
 
+/**
+ * Digests by object: an informer replaces an object when it changes and never edits one in place,
+ * so the same object always has the same digest, and a copier pass over an unchanged namespace
+ * hashes nothing again.
+ */
+const digests = new WeakMap<object, string>();
+
 /** `sha256:` + hex of the canonical JSON of the normalised object. */
 export function objectDigest(o: K8sObject): string {
-  return sha256(canonicalJson(normalize(o)));
+  let d = digests.get(o);
+  if (d === undefined) digests.set(o, (d = sha256(canonicalJson(normalize(o)))));
+  return d;
 }
 
 /** The digest of a whole copy: over the `key digest` lines, sorted by key. */
