@@ -14,6 +14,7 @@ import type { DrStatus, StandbyCopyStatus } from '../../operator/standby-copier.
 import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
+import { longyunAsync } from './cli-helpers.js';
 import { startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
@@ -140,6 +141,23 @@ describe('standby copies', () => {
       expect(Object.keys(sc.objectDigests ?? {}).some((k) => k.endsWith(`/${kind}`)), `${kind} in the same-city copy`).toBe(true);
     }
     expect(findCondition(s.conditions as never, DrConditions.StandbyCurrent)?.status).toBe('True');
+  });
+
+  it('shows them to an SRE: `longyun dr status -o json` and the table', async () => {
+    const mgmt = env.plane.clusters.find((c) => c.role === 'management')!.kubeconfig;
+    const json = await longyunAsync(['dr', 'status', TENANT, '-o', 'json'], mgmt);
+    expect(json.code, json.stderr).toBe(0);
+    const [row] = JSON.parse(json.stdout) as Array<{ tenant: string; home: string; activeNode: string; epoch: number; rpoSeconds: number; standbys: Array<{ centre: string; node: string; state: string; digestMatch: string; withinRpo: boolean; notCopied: number }> }>;
+    expect(row).toMatchObject({ tenant: TENANT, home: PROD, activeNode: PROD, epoch: 1, rpoSeconds: 900 });
+    expect(row!.standbys).toEqual([
+      expect.objectContaining({ centre: 'same-city-dr', node: SAME, state: 'Current', digestMatch: 'match', withinRpo: true, notCopied: 0 }),
+      expect.objectContaining({ centre: 'remote-dr', node: REMOTE, state: 'Current', digestMatch: 'match', withinRpo: true, notCopied: 1 }),
+    ]);
+    const table = await longyunAsync(['dr', 'status', TENANT], mgmt);
+    expect(table.stdout).toMatch(new RegExp(`same-city-dr\\s+${SAME}.*✓\\s+Current`));
+    const unknown = await longyunAsync(['dr', 'status', 'no-such-tenant'], mgmt);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/no-such-tenant/);
   });
 
   it('keeps the copies in standby form: no replicas, DaemonSets held, CronJobs suspended, no live Service', async () => {
