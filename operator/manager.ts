@@ -1,14 +1,16 @@
 // The operator runtime: informers on the management cluster (CloudNodes, Tenants), a work queue
-// per controller, the registry of member clusters, leader election, metrics. The decisions are
-// the pure reconcilers in controllers/; this file only reads caches and does their I/O.
+// per controller, the registry of member clusters, leader election, metrics, and the DR copier
+// (operator/standby-copier.ts, hosted through operator/copier-host.ts). The decisions are the pure
+// reconcilers in controllers/; this file only reads caches and does their I/O, writing statuses
+// and finalizers through operator/status-writer.ts.
 import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
 import { ownBackupLocation } from '../controllers/backup-locations.js';
-import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type BackupLocationsInput, type CloudNodeResource } from '../controllers/cloud-node-reconciler.js';
-import { CloudNodeConditions, isTrue, mergeOwnConditions, OWN_CONDITION_TYPES, Reasons, setCondition, TenantConditions, withFinalizer } from '../controllers/conditions.js';
-import { add, capacityResources, fits, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
+import { NODE_FINALIZER, reconcileCloudNode, reconcileCloudNodeDeletion, SYSTEM_NAMESPACE, type BackupLocationsInput } from '../controllers/cloud-node-reconciler.js';
+import { CloudNodeConditions, isTrue, Reasons, setCondition, TenantConditions, withFinalizer } from '../controllers/conditions.js';
+import { add, capacityResources, quotaResources, ZERO, type NodeView, type Resources } from '../controllers/placement.js';
 import { reconcileTenant, refKey, refOf, TENANT_FINALIZER, type TenantResource, type TenantStatus } from '../controllers/tenant-reconciler.js';
 import type { Estate } from '../topology/estate.js';
 import type { AddressPlan } from '../topology/ipam/address-plan.js';
@@ -19,15 +21,14 @@ import { dropManagedFields, Informer } from './informer.js';
 import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock, type ElectionTimings } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
-import { reservedOn, StandbyError } from '../controllers/dr/standbys.js';
-import { StandbyCopier, type CopierHost, type CopierTenant } from './standby-copier.js';
+import { copierHost, reservedRoom, type HostContext } from './copier-host.js';
+import { StatusWriter, type CloudNodeObj, type TenantObj } from './status-writer.js';
+import { StandbyCopier } from './standby-copier.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 import { WorkQueue } from './work-queue.js';
 
 export const OPERATOR_NAMESPACE = 'longyun-system';
-/** Attempts of one read-modify-write before a conflict is returned to the work queue (which backs off). */
-const MAX_CONFLICT_RETRIES = 5;
 /** How soon a key taken before both caches synced is tried again. */
 const CACHE_SYNC_WAIT_MS = 100;
 
@@ -67,14 +68,12 @@ export interface OperatorOptions {
   log?: (line: string) => void;
 }
 
-type CloudNodeObj = CloudNodeResource & k8s.KubernetesObject;
 
 /** A Tenant's status without what the DR controller writes there (its own field and condition are not the tenant controller's to compare). */
 function tenantOwnStatus(status: TenantStatus | undefined): TenantStatus {
   const { dr: _dr, ...own } = (status ?? {}) as TenantStatus & { dr?: unknown };
   return own;
 }
-type TenantObj = TenantResource & k8s.KubernetesObject;
 
 export class Operator {
   readonly metrics = new OperatorMetrics();
@@ -93,6 +92,8 @@ export class Operator {
   private stopped = false;
   /** Events on the management cluster, a repeat counted on the Event it repeats. */
   private readonly recorder: EventRecorder;
+  /** Statuses and finalizers of CloudNodes and Tenants. */
+  private readonly writer: StatusWriter;
   private nodeInformer: Informer<CloudNodeObj> | undefined;
   private tenantInformer: Informer<TenantObj> | undefined;
   private nodeQueue: WorkQueue | undefined;
@@ -119,6 +120,7 @@ export class Operator {
     this.kubeConfig = new UserAgentKubeConfig(opts.kubeConfig, operatorUserAgent(this.identity));
     this.leaseRest = new RestClient(this.kubeConfig);
     this.rest = new RestClient(this.kubeConfig, { fence: this.fence('management') });
+    this.writer = new StatusWriter(this.rest, this.metrics, (p) => this.informerOf(p));
     this.recorder = new EventRecorder(this.rest, { source: { component: 'longyun-operator' }, onWrite: (verb) => this.metrics.writes.inc({ cluster: 'management', verb }) });
     this.lost = new Promise((resolve) => (this.resolveLost = resolve));
     this.elector = this.newElector(electionTimings(opts.leaseDurationSeconds ?? 15, opts.renewDeadlineMs, opts.retryPeriodMs));
@@ -259,7 +261,7 @@ export class Operator {
     }, { transform: dropManagedFields });
     await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
     if (term !== this.term || !this.leading) return; // this term ended while the caches filled
-    this.copier = new StandbyCopier(this.copierHost(), { ...(this.opts.drLivenessMs !== undefined ? { livenessMs: this.opts.drLivenessMs } : {}), ...(this.opts.drStatusStepMs !== undefined ? { statusStepMs: this.opts.drStatusStepMs } : {}) });
+    this.copier = new StandbyCopier(copierHost(this.hostContext()), { ...(this.opts.drLivenessMs !== undefined ? { livenessMs: this.opts.drLivenessMs } : {}), ...(this.opts.drStatusStepMs !== undefined ? { statusStepMs: this.opts.drStatusStepMs } : {}) });
     this.metrics.observeDr(() => this.copier?.recoveryPoints() ?? []);
     this.copier.start();
     // Periodic resync: every key again, so drift is corrected even without an event.
@@ -397,7 +399,7 @@ export class Operator {
   /** What a node has committed: its tenants' quotas, and on a standby the room it holds for the copies of the DR tenants it protects. */
   private allocatedOn(node: string): { resources: Resources; tenants: number } {
     const n = this.nodeInformer?.cache.get(node);
-    let resources = n?.spec.role === 'standby' ? this.reservedOn(n) : ZERO;
+    let resources = n?.spec.role === 'standby' ? reservedRoom(n, this.hostContext()) : ZERO;
     let tenants = 0;
     for (const t of this.tenantInformer?.list() ?? []) {
       if (this.placedNode(t) !== node) continue;
@@ -435,10 +437,10 @@ export class Operator {
           member.start((tenant) => this.tenantQueue?.add(tenant), (e) => this.log(`member ${name}: ${(e as Error).message ?? e}`));
         }
       }
-      if (decision.addFinalizer) await this.setFinalizer('cloudnodes', name, NODE_FINALIZER, true);
+      if (decision.addFinalizer) await this.writer.setFinalizer('cloudnodes', name, NODE_FINALIZER, true);
       if (decision.adoptSecret) await this.adoptSecret(node);
       if (decision.event) await this.event(node, decision.event);
-      await this.patchStatus('cloudnodes', name, decision.status);
+      await this.writer.patchStatus('cloudnodes', name, decision.status);
       // A node that has just become usable (Ready, its caches synced: at start, after onboarding,
       // after it was unreachable) can take the tenants waiting for it: wake them. This cannot be
       // left to the informer's update handler: the watch event of this status write never reaches
@@ -503,11 +505,11 @@ export class Operator {
     const decision = reconcileCloudNodeDeletion(node, { tenants: this.tenantsOn(name), reachable: version !== undefined, systemPresent: systemReady, backupLocations }, new Date());
     if (decision.event) await this.event(node, decision.event);
     if (!decision.removeFinalizer) {
-      if (!isDeepStrictEqual(decision.status, node.status ?? {})) await this.patchStatus('cloudnodes', name, decision.status);
+      if (!isDeepStrictEqual(decision.status, node.status ?? {})) await this.writer.patchStatus('cloudnodes', name, decision.status);
       return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
     }
     for (const ref of decision.deleteFromMember) await member!.delete(ref);
-    await this.setFinalizer('cloudnodes', name, NODE_FINALIZER, false);
+    await this.writer.setFinalizer('cloudnodes', name, NODE_FINALIZER, false);
     this.log(`cloudnode ${name}: offboarded`);
     this.dropMember(name);
   }
@@ -568,13 +570,13 @@ export class Operator {
         switch (a.type) {
           case 'addFinalizer':
             finalizers = withFinalizer(finalizers, TENANT_FINALIZER, true);
-            await this.setFinalizer('tenants', name, TENANT_FINALIZER, true);
+            await this.writer.setFinalizer('tenants', name, TENANT_FINALIZER, true);
             break;
           case 'apply': {
             const m = this.members.get(a.node);
             if (!m) throw new Error(`member cluster "${a.node}" is not connected`);
             if (writeAhead) {
-              await this.patchStatus('tenants', name, intent);
+              await this.writer.patchStatus('tenants', name, intent);
               writeAhead = false;
             }
             try {
@@ -586,7 +588,7 @@ export class Operator {
               // Say why in the Tenant's status, then retry with backoff.
               const message = `applying ${a.object.kind} ${a.object.metadata.namespace ?? ''}/${a.object.metadata.name} on ${a.node}: ${(e as Error).message}`;
               const conditions = setCondition(decision.status.conditions, { type: TenantConditions.Provisioned, status: 'False', reason: Reasons.ApplyFailed, message, ...(tenant.metadata.generation !== undefined ? { observedGeneration: tenant.metadata.generation } : {}) }, new Date());
-              await this.patchStatus('tenants', name, { ...intent, conditions }).catch(() => {});
+              await this.writer.patchStatus('tenants', name, { ...intent, conditions }).catch(() => {});
               throw e;
             }
             break;
@@ -598,7 +600,7 @@ export class Operator {
             break;
           }
           case 'removeFinalizer':
-            await this.setFinalizer('tenants', name, TENANT_FINALIZER, false);
+            await this.writer.setFinalizer('tenants', name, TENANT_FINALIZER, false);
             this.placements.delete(name);
             return;
           case 'event':
@@ -621,66 +623,14 @@ export class Operator {
           requeueAfterMs = again.requeueAfterMs;
         }
       }
-      if (!isDeepStrictEqual(status, tenantOwnStatus(tenant.status))) await this.patchStatus('tenants', name, status);
+      if (!isDeepStrictEqual(status, tenantOwnStatus(tenant.status))) await this.writer.patchStatus('tenants', name, status);
       return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
     });
   }
 
-  /** What the DR copier reads and writes through (the caches, the members, the Tenant status). */
-  private copierHost(): CopierHost {
-    const tenantOf = (t: TenantObj): CopierTenant => ({
-      name: t.metadata.name,
-      ...(t.spec.dr ? { dr: t.spec.dr } : {}),
-      ...(t.status?.node ? { home: t.status.node } : {}),
-      ...(t.status?.activeNode ? { active: t.status.activeNode } : {}),
-      deleting: t.metadata.deletionTimestamp !== undefined,
-      ...(t.status ? { status: t.status as CopierTenant['status'] } : {}),
-      ...(t.metadata.generation !== undefined ? { generation: t.metadata.generation } : {}),
-    });
-    return {
-      estate: this.opts.estate,
-      member: (name) => this.members.get(name),
-      nodes: () =>
-        (this.nodeInformer?.list() ?? []).map((n) => ({
-          name: n.metadata.name,
-          ...(n.spec.role ? { role: n.spec.role } : {}),
-          ...(n.spec.datacentre ? { datacentre: n.spec.datacentre } : {}),
-          ...(n.spec.protects ? { protects: n.spec.protects } : {}),
-          capacity: n.spec.capacity,
-          ...(n.metadata.deletionTimestamp ? { deleting: true } : {}),
-          ready: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && (this.members.get(n.metadata.name)?.synced ?? false),
-        })),
-      tenants: () => (this.tenantInformer?.list() ?? []).map(tenantOf),
-      tenant: (name) => {
-        const t = this.tenantInformer?.cache.get(name);
-        return t ? tenantOf(t) : undefined;
-      },
-      writeStatus: (name, dr, conditions) =>
-        this.readModifyWrite('tenants', name, '/status', (current) => ({
-          status: { dr: dr ?? null, conditions: mergeOwnConditions(current.status?.conditions, conditions, OWN_CONDITION_TYPES.dr) },
-        })),
-      hasRoom: (standby, tenant) => {
-        const node = this.nodeInformer?.cache.get(standby);
-        const t = this.tenantInformer?.cache.get(tenant);
-        if (!node || !t) return false;
-        return fits(quotaResources(t.spec.quota), this.reservedOn(node, tenant), capacityResources(node.spec.capacity));
-      },
-      log: (l) => this.log(l),
-      onWrite: (cluster, verb) => this.metrics.drCopyWrites.inc({ cluster, verb }),
-    };
-  }
-
-  /** Room a standby holds for the DR tenants whose copies it keeps (controllers/dr/standbys.ts), but `except`'s. */
-  private reservedOn(standby: CloudNodeObj, except?: string): Resources {
-    const tenants = (this.tenantInformer?.list() ?? [])
-      .filter((t) => t.metadata.name !== except && !t.metadata.deletionTimestamp)
-      .map((t) => ({ node: t.status?.activeNode ?? t.status?.node, quota: t.spec.quota, dr: t.spec.dr }));
-    try {
-      return reservedOn(standby, tenants, this.opts.estate, this.nodeInformer?.list() ?? []);
-    } catch (e) {
-      if (e instanceof StandbyError) return ZERO; // a standby in no DR centre holds no copies
-      throw e;
-    }
+  /** What the DR copier reads and writes through. */
+  private hostContext(): HostContext {
+    return { estate: this.opts.estate, members: this.members, nodes: this.nodeInformer, tenants: this.tenantInformer, writer: this.writer, metrics: this.metrics, log: (l) => this.log(l) };
   }
 
   /** Tenants by phase, as the cache has them now. */
@@ -694,64 +644,6 @@ export class Operator {
 
   private informerOf(plural: 'tenants' | 'cloudnodes'): Informer<CloudNodeObj> | Informer<TenantObj> | undefined {
     return plural === 'tenants' ? this.tenantInformer : this.nodeInformer;
-  }
-
-  /**
-   * Writes a status computed by a controller: its own condition types replaced, every other
-   * writer's conditions kept (a backup tool, a GitOps controller, longyun's DR controllers).
-   */
-  private async patchStatus(plural: 'tenants' | 'cloudnodes', name: string, status: TenantStatus | CloudNodeResource['status']): Promise<void> {
-    const own = plural === 'tenants' ? OWN_CONDITION_TYPES.tenant : OWN_CONDITION_TYPES.cloudnode;
-    await this.readModifyWrite(plural, name, '/status', (current) => ({
-      status: { ...status, conditions: mergeOwnConditions(current.status?.conditions, status?.conditions, own) },
-    }));
-  }
-
-  /** Adds or removes one finalizer, keeping every other writer's. */
-  private async setFinalizer(plural: 'tenants' | 'cloudnodes', name: string, finalizer: string, present: boolean): Promise<void> {
-    await this.readModifyWrite(plural, name, '', (current) => {
-      const before = current.metadata.finalizers ?? [];
-      const after = withFinalizer(before, finalizer, present);
-      return after.length === before.length ? undefined : { metadata: { finalizers: after } };
-    });
-  }
-
-  /**
-   * A read-modify-write with optimistic concurrency, as client-go's RetryOnConflict: the merge
-   * patch carries the resourceVersion of the object it was computed from, so the API server refuses
-   * it (409) if anyone wrote in between; then the object is read again from the API server (the
-   * cache may be behind) and the patch computed anew. `modify` returns undefined when there is
-   * nothing to write. An object that is gone needs no write.
-   */
-  private async readModifyWrite(
-    plural: 'tenants' | 'cloudnodes',
-    name: string,
-    subresource: '' | '/status',
-    modify: (current: TenantObj | CloudNodeObj) => { metadata?: Record<string, unknown>; status?: unknown } | undefined,
-  ): Promise<void> {
-    const path = `/apis/${API_VERSION}/${plural}/${name}`;
-    let current: TenantObj | CloudNodeObj | undefined = this.informerOf(plural)?.cache.get(name);
-    for (let attempt = 1; ; attempt++) {
-      if (!current) {
-        current = await this.rest.request<TenantObj | CloudNodeObj>('GET', path).catch((e: { code?: number }) => {
-          if (e.code === 404) return undefined;
-          throw e;
-        });
-        if (!current) return;
-      }
-      const body = modify(current);
-      if (!body) return;
-      this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
-      try {
-        const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `${path}${subresource}`, { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } }, 'application/merge-patch+json');
-        // Write-through: the next reconcile sees this write before its watch event arrives.
-        if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
-        return;
-      } catch (e) {
-        if ((e as { code?: number }).code !== 409 || attempt >= MAX_CONFLICT_RETRIES) throw e;
-        current = undefined;
-      }
-    }
   }
 
   /** The CloudNode becomes an owner of its kubeconfig Secret (a strategic merge adds to the owners, keyed by uid). */
