@@ -3,20 +3,10 @@
 // what `kubectl apply --server-side` can create on a standby.
 //
 // The kinds come from the production member's API discovery (preferred versions, namespaced, with
-// list and create), as the copier finds them, minus the kinds issue 11 never copies. This list
-// mirrors the design (/work/dr1-design.md, "Never copied") for the baseline only; the copier keeps
-// its own.
+// list and create), as the copier finds them, minus the kinds the copier never copies
+// (controllers/dr/copy-kinds.ts NEVER_COPIED: the same list for both).
+import { NEVER_COPIED } from '../controllers/dr/copy-kinds.js';
 import type { K8sObject } from '../stacks/graph/types.js';
-
-/** Never copied, by group and kind ('' is the core group). */
-export const NEVER_COPIED_KINDS: ReadonlyArray<{ group: string; kind: string; reason: string }> = [
-  { group: '', kind: 'Event', reason: 'a record of what happened on production, not state' },
-  { group: 'events.k8s.io', kind: 'Event', reason: 'a record of what happened on production, not state' },
-  { group: '', kind: 'Endpoints', reason: "made by each cluster's endpoints controller from its own Pods" },
-  { group: 'discovery.k8s.io', kind: 'EndpointSlice', reason: "made by each cluster's endpoint-slice controller" },
-  { group: 'coordination.k8s.io', kind: 'Lease', reason: 'leader election of processes running on production' },
-  { group: 'k8s.cni.cncf.io', kind: 'NetworkAttachmentDefinition', reason: 'a standby attaches to no extranet plane' },
-];
 
 export interface DiscoveredResource {
   group: string;
@@ -34,7 +24,7 @@ export interface DiscoveredResource {
  * not from `extensions` (the legacy group) when another group serves it.
  */
 export function copiedResources(discovered: readonly DiscoveredResource[]): string[] {
-  const never = new Set(NEVER_COPIED_KINDS.map((k) => `${k.group}/${k.kind}`));
+  const never = new Set(NEVER_COPIED.map((k) => `${k.group}/${k.kind}`));
   const usable = discovered.filter((r) => !r.name.includes('/') && r.namespaced && r.verbs.includes('list') && r.verbs.includes('create') && !never.has(`${r.group}/${r.kind}`));
   const nonLegacy = new Set(usable.filter((r) => r.group !== 'extensions').map((r) => r.kind));
   const seen = new Set<string>();

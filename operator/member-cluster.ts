@@ -240,11 +240,6 @@ export class MemberCluster {
     }
   }
 
-  /** One object, read from the API server (undefined when it is not there). */
-  async read<T = K8sObject>(object: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<T | undefined> {
-    return this.rest.get<T>(object as K8sObject);
-  }
-
   /**
    * Velero's BackupStorageLocations, by name: all of them, longyun's or not (there are few; the
    * node's heartbeat reads them, and a location longyun did not make must be seen to be left alone).
@@ -430,11 +425,6 @@ export class MemberCluster {
   namespaceObject(namespace: string): K8sObject | undefined {
     const o = this.informerOf.get(`${NAMESPACE_KIND.apiVersion}/${NAMESPACE_KIND.kind}`)?.cache.get(namespace);
     return o ? ({ ...o, apiVersion: 'v1', kind: 'Namespace' } as unknown as K8sObject) : undefined;
-  }
-
-  /** Tenant Namespaces here, as last seen. */
-  tenantNamespaces(): K8sObject[] {
-    return (this.informerOf.get(`${NAMESPACE_KIND.apiVersion}/${NAMESPACE_KIND.kind}`)?.list() ?? []).map((o) => ({ ...o, apiVersion: 'v1', kind: 'Namespace' }) as unknown as K8sObject);
   }
 
   /**
