@@ -84,7 +84,8 @@ function rank(o: K8sObject): number {
   const q = CONSTRAINTS.indexOf(k);
   return q >= 0 ? RECORD + 1 + WORKLOADS.length + q : OTHER;
 }
-const byRank = (a: K8sObject, b: K8sObject) => rank(a) - rank(b) || (objectKey(a) < objectKey(b) ? -1 : objectKey(a) > objectKey(b) ? 1 : 0);
+/** Dependency order (configuration, custom resources, the record, workloads, admission constraints last); by key within a rank. */
+export const byRank = (a: K8sObject, b: K8sObject): number => rank(a) - rank(b) || (objectKey(a) < objectKey(b) ? -1 : objectKey(a) > objectKey(b) ? 1 : 0);
 
 const builtIn = (group: string) => group === '' || !group.includes('.') || group.endsWith('.k8s.io');
 
