@@ -1,6 +1,7 @@
 // The Tenant controller's decisions, as a pure function of the desired Tenant, what is observed
 // (nodes, capacity committed, the tenant's objects on its member cluster) and the clock. A thin
 // runtime (operator/) does the I/O: it applies the actions and writes the status.
+import type { TenantDrills, TenantOperation } from './dr/drill-types.js';
 import { evaluateTenantPolicies, type TenantFinding } from '../policies/tenant-policies.js';
 import type { DesiredResource, K8sObject } from '../stacks/graph/types.js';
 import { DesiredStateError, tenantObjects } from '../stacks/graph/tenant-objects.js';
@@ -39,6 +40,10 @@ export interface TenantStatus {
   appliedObjects?: ObjectRef[];
   /** The standby copies of a tenant with a DR plan (controllers/dr/status.ts). */
   dr?: DrStatus;
+  /** The one DR operation on the tenant now (a drill; failovers and migrations later): claimed and released by it. */
+  operation?: TenantOperation;
+  /** Its last drill and last successful one (controllers/dr/drill-types.ts). */
+  drills?: TenantDrills;
 }
 
 export type TenantAction =

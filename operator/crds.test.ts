@@ -35,3 +35,21 @@ describe('the Tenant CRD status', () => {
     expectTypeOf<TenantStatusType['dr']>().toEqualTypeOf<DrStatusType | undefined>();
   });
 });
+
+describe('the FailoverDrill and DrillSchedule CRDs', () => {
+  it('are the shape of controllers/dr/drill-types.ts, as structural OpenAPI', async () => {
+    const { DrillSpec, DrillStatus, DrillScheduleSpec, DrillScheduleStatus, FAILOVER_DRILL_CRD, DRILL_SCHEDULE_CRD, TenantDrillSummary } = await import('./crds.js');
+    expectTypeOf<Static<typeof DrillSpec>>().toEqualTypeOf<import('../controllers/dr/drill-types.js').DrillSpec>();
+    expectTypeOf<Static<typeof DrillStatus>>().toEqualTypeOf<import('../controllers/dr/drill-types.js').DrillStatus>();
+    expectTypeOf<Static<typeof DrillScheduleSpec>>().toEqualTypeOf<import('../controllers/dr/drill-types.js').DrillScheduleSpec>();
+    expectTypeOf<Static<typeof DrillScheduleStatus>>().toEqualTypeOf<import('../controllers/dr/drill-types.js').DrillScheduleStatus>();
+    expectTypeOf<Static<typeof TenantDrillSummary>>().toEqualTypeOf<import('../controllers/dr/drill-types.js').TenantDrillSummary>();
+    for (const c of [FAILOVER_DRILL_CRD, DRILL_SCHEDULE_CRD]) {
+      const json = JSON.stringify(c);
+      expect(json).not.toMatch(/patternProperties|anyOf|const|\$id/);
+      expect((c.spec as { scope: string }).scope).toBe('Cluster');
+    }
+    const phase = (FAILOVER_DRILL_CRD.spec as { versions: Array<{ schema: { openAPIV3Schema: Schema } }> }).versions[0]!.schema.openAPIV3Schema.properties!.status!.properties!.phase!;
+    expect(phase.enum).toEqual(['Pending', 'Precheck', 'Restoring', 'Verifying', 'CleaningUp', 'Succeeded', 'PartiallySucceeded', 'Failed', 'Aborted']);
+  });
+});

@@ -3,6 +3,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { toStructural, type OpenApiSchema } from '../topology/openapi.js';
 import { DR_CENTRES, STANDBY_STATES } from '../controllers/dr/status.js';
+import { DRILL_PHASES, DRILL_TENANT_STATES } from '../controllers/dr/drill-types.js';
 import { CloudNodeSpec, TenantSpec } from '../topology/schema.js';
 
 export const GROUP = 'longyun.io';
@@ -52,6 +53,21 @@ export const DrStatus = Type.Object({
   standbys: Type.Array(StandbyCopyStatus),
 });
 
+const DrillPhase = literals(DRILL_PHASES);
+const Centre = literals(DR_CENTRES);
+
+/** What a Tenant's status keeps of one drill (TenantDrillSummary). */
+export const TenantDrillSummary = Type.Object({
+  name: Type.String(),
+  phase: DrillPhase,
+  finishedAt: Type.String(),
+  to: Centre,
+  rtoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rpoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rtoMet: Type.Optional(Type.Boolean()),
+  rpoMet: Type.Optional(Type.Boolean()),
+});
+
 export const TenantStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer()),
   conditions: Type.Optional(Type.Array(Condition)),
@@ -61,6 +77,94 @@ export const TenantStatus = Type.Object({
   epoch: Type.Optional(Type.Integer({ minimum: 1 })),
   appliedObjects: Type.Optional(Type.Array(ObjectRef)),
   dr: Type.Optional(DrStatus),
+  /** The one DR operation on the tenant (TenantOperation). */
+  operation: Type.Optional(Type.Object({ kind: literals(['FailoverDrill', 'Failover', 'Migration'] as const), name: Type.String(), since: Type.String() })),
+  drills: Type.Optional(Type.Object({ last: Type.Optional(TenantDrillSummary), lastSucceeded: Type.Optional(TenantDrillSummary) })),
+});
+
+const DrillScope = Type.Object({ tenants: Type.Optional(Type.Array(Type.String(), { minItems: 1 })), node: Type.Optional(Type.String()), centre: Type.Optional(Type.String()) });
+const DrillNote = Type.Object({ at: Type.String(), by: Type.Optional(Type.String()), text: Type.String() });
+const DrillTemplate = Type.Object({ scope: DrillScope, to: Centre, keep: Type.Optional(Type.Boolean()), notes: Type.Optional(Type.Array(DrillNote)) });
+
+export const DrillSpec = Type.Object({
+  scope: DrillScope,
+  to: Centre,
+  keep: Type.Optional(Type.Boolean()),
+  cleanup: Type.Optional(Type.Boolean()),
+  abort: Type.Optional(Type.Boolean()),
+  requestedBy: Type.Optional(Type.String()),
+  notes: Type.Optional(Type.Array(DrillNote)),
+});
+
+const Inventory = Type.Object({ expected: Type.Integer(), restored: Type.Integer(), missing: Type.Integer(), differing: Type.Integer(), skipped: Type.Integer() });
+const Measurement = Type.Object({ state: literals(['Measured', 'NotMeasured'] as const), reason: Type.Optional(Type.String()) });
+
+export const DrillTenantStatus = Type.Object({
+  tenant: Type.String(),
+  source: Type.Optional(Type.String()),
+  standby: Type.Optional(Type.String()),
+  namespace: Type.Optional(Type.String()),
+  state: literals(DRILL_TENANT_STATES),
+  message: Type.Optional(Type.String()),
+  recoveryPoint: Type.Optional(Type.String()),
+  expectedDigest: Type.Optional(Type.String()),
+  verifiedAt: Type.Optional(Type.String()),
+  rtoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rpoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rtoTargetSeconds: Type.Number({ minimum: 0 }),
+  rpoTargetSeconds: Type.Number({ minimum: 0 }),
+  rtoMet: Type.Optional(Type.Boolean()),
+  rpoMet: Type.Optional(Type.Boolean()),
+  inventory: Type.Optional(Inventory),
+  issues: Type.Optional(Type.Array(Type.Object({ object: Type.String(), problem: literals(['missing', 'differing', 'skipped', 'failed'] as const), reason: Type.String() }))),
+  availability: Type.Optional(Measurement),
+});
+
+export const DrillStatus = Type.Object({
+  phase: Type.Optional(DrillPhase),
+  observedGeneration: Type.Optional(Type.Integer()),
+  startedAt: Type.Optional(Type.String()),
+  finishedAt: Type.Optional(Type.String()),
+  transitions: Type.Optional(Type.Array(Type.Object({ phase: DrillPhase, at: Type.String() }))),
+  rtoScope: Type.Optional(Type.Literal('objects')),
+  rpoScope: Type.Optional(Type.Literal('objects')),
+  reason: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  standbys: Type.Optional(Type.Array(Type.String())),
+  tenants: Type.Optional(Type.Array(DrillTenantStatus)),
+  totals: Type.Optional(
+    Type.Object({
+      tenants: Type.Integer(),
+      verified: Type.Integer(),
+      failed: Type.Integer(),
+      rtoMet: Type.Integer(),
+      rpoMet: Type.Integer(),
+      maxRtoSeconds: Type.Optional(Type.Number()),
+      maxRpoSeconds: Type.Optional(Type.Number()),
+      inventory: Inventory,
+    }),
+  ),
+  cleanup: Type.Optional(Type.Object({ state: literals(['Pending', 'Kept', 'Done'] as const), at: Type.Optional(Type.String()), namespaces: Type.Optional(Type.Array(Type.String())) })),
+  report: Type.Optional(Type.Object({ namespace: Type.String(), name: Type.String() })),
+});
+
+export const DrillScheduleSpec = Type.Object({
+  schedule: Type.Optional(Type.String()),
+  every: Type.Optional(Type.String()),
+  suspend: Type.Optional(Type.Boolean()),
+  successfulHistoryLimit: Type.Optional(Type.Integer({ minimum: 0 })),
+  failedHistoryLimit: Type.Optional(Type.Integer({ minimum: 0 })),
+  template: DrillTemplate,
+});
+
+export const DrillScheduleStatus = Type.Object({
+  conditions: Type.Optional(Type.Array(Condition)),
+  lastScheduleTime: Type.Optional(Type.String()),
+  nextScheduleTime: Type.Optional(Type.String()),
+  active: Type.Optional(Type.Array(Type.String())),
+  lastDrill: Type.Optional(Type.Object({ name: Type.String(), phase: Type.Optional(DrillPhase), finishedAt: Type.Optional(Type.String()) })),
+  lastSuccessfulTime: Type.Optional(Type.String()),
+  lastSkipped: Type.Optional(Type.Object({ at: Type.String(), reason: Type.String() })),
 });
 
 interface CrdInput {
@@ -142,4 +246,38 @@ export const TENANT_CRD = crd({
   ],
 });
 
-export const CRDS = [CLOUD_NODE_CRD, TENANT_CRD] as const;
+export const FAILOVER_DRILL_CRD = crd({
+  kind: 'FailoverDrill',
+  plural: 'failoverdrills',
+  shortNames: ['drill', 'drills'],
+  scope: 'Cluster',
+  spec: DrillSpec,
+  status: DrillStatus,
+  columns: [
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'To', type: 'string', jsonPath: '.spec.to' },
+    { name: 'Tenants', type: 'integer', jsonPath: '.status.totals.tenants' },
+    { name: 'Verified', type: 'integer', jsonPath: '.status.totals.verified' },
+    { name: 'Max RTO', type: 'number', jsonPath: '.status.totals.maxRtoSeconds' },
+    { name: 'Started', type: 'date', jsonPath: '.status.startedAt' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+
+export const DRILL_SCHEDULE_CRD = crd({
+  kind: 'DrillSchedule',
+  plural: 'drillschedules',
+  shortNames: ['drillschedule'],
+  scope: 'Cluster',
+  spec: DrillScheduleSpec,
+  status: DrillScheduleStatus,
+  columns: [
+    { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+    { name: 'Every', type: 'string', jsonPath: '.spec.every' },
+    { name: 'Suspend', type: 'boolean', jsonPath: '.spec.suspend' },
+    { name: 'Last', type: 'date', jsonPath: '.status.lastScheduleTime' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+
+export const CRDS = [CLOUD_NODE_CRD, TENANT_CRD, FAILOVER_DRILL_CRD, DRILL_SCHEDULE_CRD] as const;

@@ -69,9 +69,9 @@ export interface OperatorOptions {
 }
 
 
-/** A Tenant's status without what the DR controller writes there (its own field and condition are not the tenant controller's to compare). */
+/** A Tenant's status without what the DR controllers write there (the copier's, the drills'): not the tenant controller's to compare. */
 function tenantOwnStatus(status: TenantStatus | undefined): TenantStatus {
-  const { dr: _dr, ...own } = (status ?? {}) as TenantStatus & { dr?: unknown };
+  const { dr: _dr, operation: _op, drills: _drills, ...own } = status ?? {};
   return own;
 }
 

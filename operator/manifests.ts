@@ -26,8 +26,10 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
       kind: 'ClusterRole',
       metadata: { name, labels },
       rules: [
-        { apiGroups: [GROUP], resources: ['cloudnodes', 'tenants'], verbs: ['get', 'list', 'watch', 'patch'] },
-        { apiGroups: [GROUP], resources: ['cloudnodes/status', 'tenants/status'], verbs: ['get', 'patch'] },
+        { apiGroups: [GROUP], resources: ['cloudnodes', 'tenants', 'failoverdrills', 'drillschedules'], verbs: ['get', 'list', 'watch', 'patch'] },
+        { apiGroups: [GROUP], resources: ['cloudnodes/status', 'tenants/status', 'failoverdrills/status', 'drillschedules/status'], verbs: ['get', 'patch'] },
+        // A DrillSchedule starts drills, and prunes the finished ones beyond its history limits.
+        { apiGroups: [GROUP], resources: ['failoverdrills'], verbs: ['create', 'delete'] },
         // Events about cluster-scoped CloudNodes and Tenants go to "default"; a repeat is a patch of
         // the Event's count (operator/events.ts).
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
@@ -42,6 +44,8 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
         // Kubeconfigs of the member clusters: read, and owned by their CloudNode (patch of ownerReferences).
         { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'patch'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+        // Drill reports: immutable ConfigMaps, written once when a drill finishes.
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create'] },
       ],
     },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: ns, labels }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name, namespace: ns }] },
