@@ -3,8 +3,9 @@ import { EstateValidationError } from '../topology/errors.js';
 import type { Estate } from '../topology/estate.js';
 import { didYouMean } from '../topology/suggest.js';
 import { POLICIES } from './registry.js';
+import { DEFAULT_DR_DRILL_MAX_AGE_DAYS } from './rules/dr-drill-recent.js';
 import { DEFAULT_DR_REMOTE_MIN_DISTANCE_KM } from './rules/two-sites-three-centres.js';
-import type { Finding, Policy, PolicyMode } from './types.js';
+import type { Finding, Policy, PolicyContext, PolicyMode, PolicyRuntime } from './types.js';
 
 export interface PolicyReport {
   findings: Finding[];
@@ -33,11 +34,17 @@ export function effectiveModes(estate: Estate, policies: readonly Policy[] = POL
   return modes;
 }
 
-export function evaluatePolicies(estate: Estate, policies: readonly Policy[] = POLICIES): PolicyReport {
+/**
+ * `runtime`: what the management cluster knows (drill results); without it, as offline, the
+ * policies that need it report nothing. Its clock defaults to the current time.
+ */
+export function evaluatePolicies(estate: Estate, policies: readonly Policy[] = POLICIES, runtime: PolicyRuntime = {}): PolicyReport {
   const modes = effectiveModes(estate, policies);
-  const ctx = {
+  const ctx: PolicyContext = {
     estate,
     drRemoteMinDistanceKm: estate.doc.policies.drRemoteMinDistanceKm ?? DEFAULT_DR_REMOTE_MIN_DISTANCE_KM,
+    drDrillMaxAgeDays: estate.doc.policies.drDrillMaxAgeDays ?? DEFAULT_DR_DRILL_MAX_AGE_DAYS,
+    ...(runtime.drills ? { drills: runtime.drills, now: runtime.now ?? new Date() } : {}),
   };
   const findings: Finding[] = [];
   const summary: PolicyReport['policies'] = [];

@@ -1,5 +1,7 @@
 // Every policy longyun evaluates, in report order.
 import { countyBuildsNoCloud } from './rules/county-builds-no-cloud.js';
+import { drDrillRecent } from './rules/dr-drill-recent.js';
+import { drLevelTargets } from './rules/dr-level-targets.js';
 import { drStandbyProtected, drStandbyRoom } from './rules/dr-standbys.js';
 import { dualPlaneAttachment } from './rules/dual-plane-attachment.js';
 import { ipv6Everywhere } from './rules/ipv6-everywhere.js';
@@ -37,6 +39,8 @@ export const POLICIES: readonly Policy[] = [
   twoSitesThreeCentres,
   drStandbyRoom,
   drStandbyProtected,
+  drLevelTargets,
+  drDrillRecent,
   ...TENANT_POLICIES.map(overEstateTenants),
 ];
 

@@ -22,7 +22,19 @@ export interface PolicyContext {
   estate: Estate;
   /** Minimum distance between the production and remote DR centres, km. */
   drRemoteMinDistanceKm: number;
+  /** Days within which every DR plan has a successful drill (policies.drDrillMaxAgeDays). */
+  drDrillMaxAgeDays: number;
+  /**
+   * Per tenant id, its last successful drill (the Tenant's status.drills.lastSucceeded.finishedAt),
+   * read from the management cluster; absent offline (`longyun plan`), where drill policies report nothing.
+   */
+  drills?: ReadonlyMap<string, { lastSucceeded?: string }>;
+  /** The time drills are judged at; given with `drills`. */
+  now?: Date;
 }
+
+/** What the estate does not hold: the cluster's drill results and the clock to judge them at. */
+export type PolicyRuntime = Pick<PolicyContext, 'drills' | 'now'>;
 
 /** What every policy declares about itself. */
 export interface PolicyInfo {

@@ -1,6 +1,7 @@
 // The estate model: one TypeBox schema yields the TypeScript types (Static), runtime validation
 // (topology/validate.ts) and JSON Schema / OpenAPI v3 (topology/openapi.ts, reused by the CRDs).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DR_LEVEL_ID_HELP, DR_LEVEL_ID_PATTERN } from './dr-levels.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -179,13 +180,22 @@ export const TenantQuota = Type.Object(
   strict,
 );
 
-/** A DR plan (plan §4.1.2): recovery objectives and the DR centres that hold the backups. */
+/**
+ * A DR plan (plan §4.1.2): recovery objectives, the DR centres that hold the backups and, optionally,
+ * the GB/T 20988 level it claims (topology/dr-levels.ts; checked by the policy dr-level-targets).
+ */
 export const DrPlan = Type.Object(
   {
     rpoMinutes: Type.Integer({ minimum: 0, description: 'recovery point objective: data loss tolerated, minutes' }),
     rtoMinutes: Type.Integer({ minimum: 1, description: 'recovery time objective, minutes' }),
     centres: Type.Array(Type.Union([Type.Literal('same-city-dr'), Type.Literal('remote-dr')]), { minItems: 1, uniqueItems: true }),
     retentionDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    level: Type.Optional(
+      Type.String({
+        pattern: DR_LEVEL_ID_PATTERN,
+        description: DR_LEVEL_ID_HELP,
+      }),
+    ),
   },
   strict,
 );
@@ -242,6 +252,7 @@ export const PolicyConfig = Type.Object(
   {
     modes: Type.Optional(Type.Record(Type.String(), PolicyMode)),
     drRemoteMinDistanceKm: Type.Optional(Type.Number({ minimum: 0 })),
+    drDrillMaxAgeDays: Type.Optional(Type.Integer({ minimum: 1, description: 'days within which every DR plan has a successful drill (policy dr-drill-recent; default 365)' })),
   },
   strict,
 );
