@@ -22,8 +22,10 @@ import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemC
 import { MemberCluster } from './member-cluster.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import { copierHost, reservedRoom, type HostContext } from './copier-host.js';
-import { StatusWriter, type CloudNodeObj, type TenantObj } from './status-writer.js';
+import { StatusWriter, type CloudNodeObj, type Plural, type TenantObj } from './status-writer.js';
 import { StandbyCopier } from './standby-copier.js';
+import { DrillRunner, type DrillObj, type DrillRunnerOptions } from './drill-runner.js';
+import { DrillScheduler, type DrillScheduleObj } from './drill-scheduler.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 import { WorkQueue } from './work-queue.js';
@@ -64,6 +66,9 @@ export interface OperatorOptions {
   drLivenessMs?: number;
   drStatusStepMs?: number;
   resyncMs?: number;
+  /** Test hooks of the drill runner (operator/drill-runner.ts): kill the process on entering these phases; hold a step until the promise settles. */
+  drillCrashOnPhase?: ReadonlySet<string>;
+  drillGate?: DrillRunnerOptions['gate'];
   concurrency?: number;
   log?: (line: string) => void;
 }
@@ -99,6 +104,10 @@ export class Operator {
   private nodeQueue: WorkQueue | undefined;
   /** Standby copies of the tenants with a DR plan (operator/standby-copier.ts). */
   private copier: StandbyCopier | undefined;
+  /** FailoverDrills (operator/drill-runner.ts). */
+  private drills: DrillRunner | undefined;
+  /** DrillSchedules (operator/drill-scheduler.ts). */
+  private scheduler: DrillScheduler | undefined;
   private tenantQueue: WorkQueue | undefined;
   private elector: LeaderElector;
   /** Leadership terms begun, so that a term's late start-up does not run into the next one. */
@@ -264,6 +273,15 @@ export class Operator {
     this.copier = new StandbyCopier(copierHost(this.hostContext()), { ...(this.opts.drLivenessMs !== undefined ? { livenessMs: this.opts.drLivenessMs } : {}), ...(this.opts.drStatusStepMs !== undefined ? { statusStepMs: this.opts.drStatusStepMs } : {}) });
     this.metrics.observeDr(() => this.copier?.recoveryPoints() ?? []);
     this.copier.start();
+    const drills = new DrillRunner(
+      { estate: this.opts.estate, namespace: this.namespace, rest: this.rest, kubeConfig: this.kubeConfig, member: (n) => this.members.get(n), nodes: () => this.nodeInformer?.list() ?? [], tenants: () => this.tenantInformer?.list() ?? [], tenant: (n) => this.tenantInformer?.cache.get(n), writer: this.writer, log: (l) => this.log(l) },
+      { ...(this.opts.drillCrashOnPhase ? { crashOnPhase: this.opts.drillCrashOnPhase } : {}), ...(this.opts.drillGate ? { gate: this.opts.drillGate } : {}), onChange: (d) => this.scheduler?.drillChanged(d) },
+    );
+    const scheduler = new DrillScheduler({ kubeConfig: this.kubeConfig, rest: this.rest, writer: this.writer, drills: () => drills.informer.list(), log: (l) => this.log(l) });
+    this.drills = drills;
+    this.scheduler = scheduler;
+    await Promise.all([drills.start(), scheduler.start()]);
+    if (term !== this.term || !this.leading) return void Promise.all([drills.stop(), scheduler.stop()]);
     // Periodic resync: every key again, so drift is corrected even without an event.
     this.resync = setInterval(() => {
       for (const n of this.nodeInformer?.list() ?? []) this.nodeQueue?.add(n.metadata.name);
@@ -306,8 +324,12 @@ export class Operator {
     this.stopping = (async () => {
       const copier = this.copier;
       this.copier = undefined;
+      const drills = this.drills;
+      const scheduler = this.scheduler;
+      this.drills = undefined;
+      this.scheduler = undefined;
       this.metrics.observeDr(undefined);
-      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown(), copier?.stop()]);
+      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown(), copier?.stop(), drills?.stop(), scheduler?.stop()]);
       for (const m of this.members.values()) m.stop();
       this.members.clear();
       this.placements.clear();
@@ -328,7 +350,7 @@ export class Operator {
    * outdated object in it on purpose, to show that no write from a stale cache loses an update.
    */
   cacheOf(plural: 'tenants' | 'cloudnodes'): Map<string, TenantObj | CloudNodeObj> | undefined {
-    return this.informerOf(plural)?.cache;
+    return (plural === 'tenants' ? this.tenantInformer : this.nodeInformer)?.cache;
   }
 
   /** Reconciles every known tenant now (used by `resync` benchmarks and tests). */
@@ -642,8 +664,16 @@ export class Operator {
 
   // ---- I/O helpers ----------------------------------------------------------------------------
 
-  private informerOf(plural: 'tenants' | 'cloudnodes'): Informer<CloudNodeObj> | Informer<TenantObj> | undefined {
-    return plural === 'tenants' ? this.tenantInformer : this.nodeInformer;
+  private informerOf(plural: Plural): Informer<CloudNodeObj> | Informer<TenantObj> | Informer<DrillObj> | Informer<DrillScheduleObj> | undefined {
+    return plural === 'tenants' ? this.tenantInformer : plural === 'cloudnodes' ? this.nodeInformer : plural === 'failoverdrills' ? this.drills?.informer : this.scheduler?.informer;
+  }
+
+  /**
+   * Test hook: holds (or releases) a tenant's standby copies as they are — no pass, no write, the
+   * recovery point where it is — so that a test can make a copy differ from production.
+   */
+  pauseStandbyCopies(tenant: string, paused: boolean): void {
+    this.copier?.pause(tenant, paused);
   }
 
   /** The CloudNode becomes an owner of its kubeconfig Secret (a strategic merge adds to the owners, keyed by uid). */

@@ -99,6 +99,8 @@ export class StandbyCopier {
   private readonly kinds = new Map<string, { kinds: CopyKind[]; served: Set<string>; plural: Map<string, string>; readMs: number }>();
   private readonly unlisten = new Map<string, () => void>();
   private timers: NodeJS.Timeout[] = [];
+  /** Tenants whose copies are held as they are (a test hook: Operator.pauseStandbyCopies). */
+  private readonly paused = new Set<string>();
   private stopped = false;
   private readonly now: () => Date;
 
@@ -128,6 +130,12 @@ export class StandbyCopier {
   enqueue(tenant: string): void {
     this.stateOf(tenant).dirty = true;
     this.queue.add(tenant);
+  }
+
+  /** Holds a tenant's copies as they are (no pass, no write, the recovery point unmoved), or lets them go on. */
+  pause(tenant: string, paused: boolean): void {
+    if (paused) this.paused.add(tenant);
+    else if (this.paused.delete(tenant)) this.enqueue(tenant);
   }
 
   enqueueAll(): void {
@@ -254,7 +262,7 @@ export class StandbyCopier {
   }
 
   private async reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
-    if (this.stopped) return;
+    if (this.stopped || this.paused.has(name)) return;
     const t = this.host.tenant(name);
     const state = this.stateOf(name);
     state.dirty = false;

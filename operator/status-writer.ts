@@ -15,14 +15,16 @@ export const MAX_CONFLICT_RETRIES = 5;
 
 export type CloudNodeObj = CloudNodeResource & k8s.KubernetesObject;
 export type TenantObj = TenantResource & k8s.KubernetesObject;
-export type Plural = 'tenants' | 'cloudnodes';
+export type Plural = 'tenants' | 'cloudnodes' | 'failoverdrills' | 'drillschedules';
+/** What a read-modify-write starts from: any of the operator's own objects. */
+type Own = k8s.KubernetesObject & { metadata: k8s.V1ObjectMeta; status?: unknown; spec?: unknown };
 
 export class StatusWriter {
   constructor(
     private readonly rest: RestClient,
     private readonly metrics: OperatorMetrics,
     /** The informer of a plural, whose cache a write starts from and is written through to. */
-    private readonly informerOf: (plural: Plural) => Informer<CloudNodeObj> | Informer<TenantObj> | undefined,
+    private readonly informerOf: (plural: Plural) => Pick<Informer<Own>, 'cache' | 'mutate'> | undefined,
   ) {}
 
   /**
@@ -52,17 +54,17 @@ export class StatusWriter {
    * cache may be behind) and the patch computed anew. `modify` returns undefined when there is
    * nothing to write. An object that is gone needs no write.
    */
-  async readModifyWrite(
+  async readModifyWrite<T extends Own = TenantObj | CloudNodeObj>(
     plural: Plural,
     name: string,
     subresource: '' | '/status',
-    modify: (current: TenantObj | CloudNodeObj) => { metadata?: Record<string, unknown>; status?: unknown } | undefined,
+    modify: (current: T) => { metadata?: Record<string, unknown>; status?: unknown } | undefined,
   ): Promise<void> {
     const path = `/apis/${API_VERSION}/${plural}/${name}`;
-    let current: TenantObj | CloudNodeObj | undefined = this.informerOf(plural)?.cache.get(name);
+    let current = this.informerOf(plural)?.cache.get(name) as T | undefined;
     for (let attempt = 1; ; attempt++) {
       if (!current) {
-        current = await this.rest.request<TenantObj | CloudNodeObj>('GET', path).catch((e: { code?: number }) => {
+        current = await this.rest.request<T>('GET', path).catch((e: { code?: number }) => {
           if (e.code === 404) return undefined;
           throw e;
         });
@@ -72,7 +74,7 @@ export class StatusWriter {
       if (!body) return;
       this.metrics.writes.inc({ cluster: 'management', verb: 'patch' });
       try {
-        const updated = await this.rest.request<TenantObj & CloudNodeObj>('PATCH', `${path}${subresource}`, { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } }, 'application/merge-patch+json');
+        const updated = await this.rest.request<Own>('PATCH', `${path}${subresource}`, { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } }, 'application/merge-patch+json');
         // Write-through: the next reconcile sees this write before its watch event arrives.
         if (updated?.metadata) this.informerOf(plural)?.mutate(updated);
         return;

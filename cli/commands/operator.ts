@@ -70,8 +70,12 @@ export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
   const { Operator } = await import('../../operator/manager.js');
   // The estate and its complete ledger: what tenants' objects are built from.
   const { estate, plan } = desiredStateOf(opts.estate);
+  // Test hook (test/e2e/dr-drill.test.ts): kill this process on entering any of these drill phases.
+  const crashOn = process.env.LONGYUN_TEST_CRASH_ON_PHASE?.split(',').map((p) => p.trim()).filter(Boolean);
+  if (crashOn?.length) process.stderr.write(`test hook LONGYUN_TEST_CRASH_ON_PHASE: this process kills itself on entering drill phase ${crashOn.join(', ')}\n`);
   const op = new Operator({
     kubeConfig,
+    ...(crashOn?.length ? { drillCrashOnPhase: new Set(crashOn) } : {}),
     estate,
     plan,
     namespace,
