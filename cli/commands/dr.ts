@@ -4,7 +4,7 @@
 import { type Command, Option } from 'commander';
 import type { DrTenant } from '../../controllers/dr/status.js';
 import { LongyunError } from '../../topology/errors.js';
-import { EXIT, action } from '../common.js';
+import { EXIT, action, defaultEstateDir } from '../common.js';
 import { printJson, printView } from '../render.js';
 import type { ClusterOptions } from './cluster-client.js';
 
@@ -64,7 +64,18 @@ export async function drStatusCommand(name: string | undefined, opts: DrStatusOp
   return EXIT.OK;
 }
 
-/** Adds `dr status` to the program (`dr drill` and `dr failover` come later). */
+const repeat = (v: string, prev: string[] = []) => [...prev, v];
+const clusterFlags = (cmd: Command) =>
+  cmd.option('--kubeconfig <file>', "the management cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)").option('--context <name>', 'kubeconfig context');
+const outputFlag = (choices = ['table', 'json']) => new Option('-o, --output <format>', 'output format').choices(choices).default(choices[0]);
+const scopeFlags = (cmd: Command) =>
+  cmd
+    .option('--tenant <name>', 'a tenant to drill (repeatable)', repeat)
+    .option('--node <node>', 'every tenant whose active node is this cloud node')
+    .option('--centre <id>', 'every tenant of a lost centre: a data centre id of the estate, or "production" for its production centre')
+    .addOption(new Option('--to <centre>', 'the DR centre whose standby the drill restores into').choices(['same-city-dr', 'remote-dr']).makeOptionMandatory());
+
+/** Adds `dr status`, `dr drill` and `dr schedule` to the program (`dr failover` comes later). */
 export function registerDrCommands(program: Command): Command {
   const dr = program.command('dr').description('disaster recovery (two sites, three centres): standby copies of tenants in the DR centres and their recovery points');
   dr.command('status')
@@ -90,5 +101,68 @@ Examples:
   $ longyun dr status --kubeconfig ~/.local/state/longyun/dev/management.kubeconfig`,
     )
     .action(action(async (name: string | undefined, opts: DrStatusOptions) => drStatusCommand(name, opts)));
+  registerDrillCommands(dr);
   return dr;
+}
+
+function registerDrillCommands(dr: Command): void {
+  const drill = dr.command('drill').description('DR drills: restore tenants\' recovery points into isolated namespaces on a DR centre\'s standby, verify them, measure RTO and RPO, clean up');
+  const mod = () => import('./dr-drill.js');
+  scopeFlags(clusterFlags(drill.command('start').description('check a drill request, create the FailoverDrill; --wait follows it to the end')))
+    .option('--keep', 'leave the drill namespaces for inspection; "dr drill cleanup NAME" removes them later')
+    .option('--note <text>', 'a note for the report')
+    .option('--name <name>', 'the drill\'s name (default: drill-<yyyymmdd-hhmmss>, UTC)')
+    .option('--wait', 'follow the drill: one line per phase and per tenant change, with elapsed time against the RTO target; exit 0 only if it Succeeded')
+    .option('-e, --estate <dir>', 'estate directory (its data centres and clouds)', defaultEstateDir())
+    .addOption(outputFlag())
+    .addHelpText(
+      'after',
+      `
+The request is checked first (names, DR plans, standby copies current and within the RPO, no other
+operation on the tenants); on any problem every one is listed, with its fix, and nothing is created.
+The drill never writes to production. RTO and RPO are measured for API objects only: the
+applications are not started, volume data is not measured.
+
+Exit codes: 0 created (with --wait: Succeeded) · 1 refused, an error, or (with --wait) PartiallySucceeded, Failed or Aborted
+
+Examples:
+  $ longyun dr drill start --tenant health-records --to same-city-dr --wait
+  $ longyun dr drill start --tenant health-records --tenant gansu-transport --to remote-dr --keep --note "quarterly drill, change 2026-117"
+  $ longyun dr drill start --node gansu-provincial --to remote-dr --name provincial-q4
+  $ longyun dr drill start --centre production --to remote-dr --wait -o json > drill.json   # the production centre is gone`,
+    )
+    .action(action(async (opts) => (await mod()).drillStart(opts)));
+  clusterFlags(drill.command('get').description('a drill: phase, times, per tenant the state, RTO and RPO against their targets, inventory and issues').argument('<name>', 'drill').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr drill get drill-20261202-040000\n  $ longyun dr drill get drill-20261202-040000 -o json | jq \'.status.tenants[] | {tenant, state, rtoSeconds}\'')
+    .action(action(async (name: string, opts) => (await mod()).drillGet(name, opts)));
+  clusterFlags(drill.command('list').description('the drills: phase, scope, target centre, tenants verified, worst RTO and RPO').addOption(outputFlag()))
+    .addHelpText('after', '\nA ✗ after MAX RTO or MAX RPO: some tenant missed its target.\n\nExamples:\n  $ longyun dr drill list\n  $ longyun dr drill list -o json | jq \'.[] | select(.status.phase != "Succeeded") | .metadata.name\'')
+    .action(action(async (opts) => (await mod()).drillList(opts)));
+  clusterFlags(drill.command('abort').description('stop a running drill: the operator cleans up and ends it Aborted').argument('<name>', 'drill').addOption(outputFlag()))
+    .addHelpText('after', '\nExit codes: 0 abort requested · 1 the drill has already finished, or not found\n\nExamples:\n  $ longyun dr drill abort drill-20261202-040000')
+    .action(action(async (name: string, opts) => (await mod()).drillAbort(name, opts)));
+  clusterFlags(drill.command('cleanup').description('remove the namespaces a drill started with --keep left on the standby').argument('<name>', 'drill').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr drill cleanup drill-20261202-040000')
+    .action(action(async (name: string, opts) => (await mod()).drillCleanup(name, opts)));
+  clusterFlags(
+    drill
+      .command('report')
+      .description('the drill\'s audit report for the DR file: Markdown or JSON (a finished drill\'s is immutable; a running drill\'s is provisional)')
+      .argument('<name>', 'drill')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
+      .option('--note <text>', 'add a note to a drill still running (a finished drill\'s report cannot change)')
+      .option('--namespace <ns>', 'the operator\'s namespace, where the report ConfigMap is (default: the one the drill\'s status names, else longyun-system)'),
+  )
+    .addHelpText(
+      'after',
+      `
+The report of a finished drill is the ConfigMap drill-report-<name> the operator wrote when it
+finished (immutable: keys report.md and report.json).
+
+Examples:
+  $ longyun dr drill report drill-20261202-040000 > dr-file/2026-12-02-drill.md
+  $ longyun dr drill report drill-20261202-040000 -o json | jq '.deviations'
+  $ longyun dr drill report provincial-q4 --note "standby firewall change CHG-311 in effect"`,
+    )
+    .action(action(async (name: string, opts) => (await mod()).drillReportCommand(name, opts)));
 }

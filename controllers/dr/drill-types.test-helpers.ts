@@ -1,0 +1,76 @@
+// Drills as the operator reports them, for the tests of the report, the views and the CLI.
+import type { FailoverDrill } from './drill-types.js';
+
+const A = `sha256:${'a'.repeat(64)}`;
+
+/** Two tenants to remote-dr: health-records verified within its targets, gansu-transport with an object that differs (RTO missed). */
+export const PARTIAL: FailoverDrill = {
+  apiVersion: 'longyun.io/v1alpha1',
+  kind: 'FailoverDrill',
+  metadata: { name: 'drill-20261202-040000', creationTimestamp: '2026-12-02T04:00:00Z', resourceVersion: '7' },
+  spec: { scope: { tenants: ['gansu-transport', 'health-records'] }, to: 'remote-dr', requestedBy: 'sre-wang', notes: [{ at: '2026-12-02T04:00:00Z', by: 'sre-wang', text: 'quarterly drill' }] },
+  status: {
+    phase: 'PartiallySucceeded',
+    startedAt: '2026-12-02T04:00:01Z',
+    finishedAt: '2026-12-02T04:01:30Z',
+    transitions: [
+      { phase: 'Pending', at: '2026-12-02T04:00:00Z' },
+      { phase: 'Precheck', at: '2026-12-02T04:00:01Z' },
+      { phase: 'Restoring', at: '2026-12-02T04:00:02Z' },
+      { phase: 'Verifying', at: '2026-12-02T04:00:40Z' },
+      { phase: 'CleaningUp', at: '2026-12-02T04:01:20Z' },
+      { phase: 'PartiallySucceeded', at: '2026-12-02T04:01:30Z' },
+    ],
+    rtoScope: 'objects',
+    rpoScope: 'objects',
+    reason: 'TenantsFailed',
+    message: '1 of 2 tenants failed verification',
+    standbys: ['gansu-provincial-remote-dr'],
+    tenants: [
+      {
+        tenant: 'gansu-transport',
+        source: 'gansu-provincial',
+        standby: 'gansu-provincial-remote-dr',
+        namespace: 'drill-20261202-040000-gansu-transport',
+        state: 'Failed',
+        message: '1 object differs from the recovery point',
+        recoveryPoint: '2026-12-02T03:59:30Z',
+        expectedDigest: A,
+        rtoSeconds: 75,
+        rpoSeconds: 31,
+        rtoTargetSeconds: 60,
+        rpoTargetSeconds: 900,
+        rtoMet: false,
+        rpoMet: true,
+        inventory: { expected: 12, restored: 10, missing: 0, differing: 1, skipped: 1 },
+        issues: [
+          { object: 'v1/ConfigMap/fares', problem: 'differing', reason: 'data.peak differs from the recovery point' },
+          { object: 'v1/Service/api', problem: 'skipped', reason: 'Services are not restored into a drill namespace (isolation)' },
+        ],
+        availability: { state: 'NotMeasured', reason: 'gansu-provincial-remote-dr has no nodes' },
+      },
+      {
+        tenant: 'health-records',
+        source: 'gansu-provincial',
+        standby: 'gansu-provincial-remote-dr',
+        namespace: 'drill-20261202-040000-health-records',
+        state: 'Verified',
+        recoveryPoint: '2026-12-02T03:59:48Z',
+        expectedDigest: A,
+        verifiedAt: '2026-12-02T04:00:13.3Z',
+        rtoSeconds: 12.3,
+        rpoSeconds: 13,
+        rtoTargetSeconds: 14_400,
+        rpoTargetSeconds: 900,
+        rtoMet: true,
+        rpoMet: true,
+        inventory: { expected: 21, restored: 21, missing: 0, differing: 0, skipped: 0 },
+        issues: [],
+        availability: { state: 'NotMeasured', reason: 'gansu-provincial-remote-dr has no nodes' },
+      },
+    ],
+    totals: { tenants: 2, verified: 1, failed: 1, rtoMet: 1, rpoMet: 2, maxRtoSeconds: 75, maxRpoSeconds: 31, inventory: { expected: 33, restored: 31, missing: 0, differing: 1, skipped: 1 } },
+    cleanup: { state: 'Done', at: '2026-12-02T04:01:29Z', namespaces: ['drill-20261202-040000-gansu-transport', 'drill-20261202-040000-health-records'] },
+    report: { namespace: 'longyun-system', name: 'drill-report-drill-20261202-040000' },
+  },
+};
