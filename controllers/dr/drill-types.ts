@@ -136,7 +136,7 @@ export interface FailoverDrill {
   status?: DrillStatus;
 }
 
-/** Exactly one of `schedule` (five-field cron, the operator's local time zone: UTC in the manifests) and `every` (`30s`, `5m`, `1h`, `7d`). */
+/** Exactly one of `schedule` (five-field cron, in UTC) and `every` (`30s`, `5m`, `1h`, `7d`). */
 export interface DrillScheduleSpec {
   schedule?: string;
   every?: string;
