@@ -126,6 +126,7 @@ export class DrillRunner {
         await this.run(d, step);
       } catch (e) {
         if (e instanceof Wait) return { requeueAfterMs: e.ms };
+        this.host.log(`drill ${name}: ${step.type} failed (retrying): ${(e as Error).message ?? e}`);
         throw e;
       }
     }

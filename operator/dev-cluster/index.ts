@@ -48,8 +48,12 @@ export type { HttpOptions, HttpResponse } from './http.js';
 export { AUDIT_POLICY_YAML } from './audit.js';
 
 export const STATE_VERSION = 1;
-/** The controllers each kube-controller-manager runs (no kubelet, no scheduler: nothing that needs nodes or pods running). */
-export const DEFAULT_CONTROLLERS = ['namespace', 'garbagecollector', 'resourcequota'] as const;
+/**
+ * The controllers each kube-controller-manager runs (no kubelet, no scheduler: nothing that needs
+ * nodes or pods running). pvc-protection takes a PVC's finalizer off once no pod uses it: without
+ * it a deleted PVC, and the namespace holding it, would stay Terminating.
+ */
+export const DEFAULT_CONTROLLERS = ['namespace', 'garbagecollector', 'resourcequota', 'pvc-protection'] as const;
 /**
  * Service ClusterIPs are allocated from a loopback range: nothing here ever dials a ClusterIP (no
  * kube-proxy, no pods), and if anything did, it could not leave the machine.
