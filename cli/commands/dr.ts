@@ -102,6 +102,7 @@ Examples:
     )
     .action(action(async (name: string | undefined, opts: DrStatusOptions) => drStatusCommand(name, opts)));
   registerDrillCommands(dr);
+  registerScheduleCommands(dr);
   return dr;
 }
 
@@ -165,4 +166,57 @@ Examples:
   $ longyun dr drill report provincial-q4 --note "standby firewall change CHG-311 in effect"`,
     )
     .action(action(async (name: string, opts) => (await mod()).drillReportCommand(name, opts)));
+}
+
+function registerScheduleCommands(dr: Command): void {
+  const schedule = dr.command('schedule').description('DrillSchedules: drills started periodically from a template (cron in UTC, or an interval), with history limits');
+  const mod = () => import('./dr-schedule.js');
+  scopeFlags(
+    clusterFlags(
+      schedule
+        .command('create')
+        .description('check a schedule (its timing, and its scope as far as it can be judged before a drill runs), create the DrillSchedule')
+        .argument('<name>', 'the schedule; its drills are named <name>-<unix seconds of the due time>'),
+    ),
+  )
+    .option('--cron <expr>', 'five-field cron expression, in UTC (e.g. "0 3 * * 1": 03:00 UTC every Monday)')
+    .option('--every <duration>', 'an interval: a whole number and s, m, h or d (e.g. 30s, 7d)')
+    .option('--keep', 'each drill leaves its namespaces for inspection ("dr drill cleanup NAME" removes them)')
+    .option('--note <text>', 'a note copied into every drill\'s report')
+    .option('--successful-history <n>', 'Succeeded drills kept (default 3)')
+    .option('--failed-history <n>', 'other finished drills kept (default 1)')
+    .option('--suspend', 'create it suspended: no drill starts until "dr schedule resume NAME"')
+    .option('-e, --estate <dir>', 'estate directory (its data centres and clouds)', defaultEstateDir())
+    .addOption(outputFlag())
+    .addHelpText(
+      'after',
+      `
+Exactly one of --cron and --every. The scope is checked now for what stays true between drills
+(names, DR plans naming --to); whether the standby copies are current and the tenants free is
+checked by each drill's Precheck when it runs. One drill of a schedule runs at a time: a due time
+that finds the previous drill still running is skipped (status.lastSkipped).
+
+Exit codes: 0 created · 1 refused (every problem listed, nothing created), the name exists, or an error
+
+Examples:
+  $ longyun dr schedule create weekly-health --cron "0 3 * * 1" --tenant health-records --to same-city-dr
+  $ longyun dr schedule create provincial-quarterly --cron "30 2 1 */3 *" --node gansu-provincial --to remote-dr --note "quarterly drill, GB/T 20988"
+  $ longyun dr schedule create smoke --every 30s --tenant health-records --to remote-dr --successful-history 1 --failed-history 1`,
+    )
+    .action(action(async (name: string, opts) => (await mod()).scheduleCreate(name, opts)));
+  clusterFlags(schedule.command('list').description('the schedules: timing, scope, target centre, suspended, last and next drill, last success, drills running').addOption(outputFlag()))
+    .addHelpText('after', '\nLAST: the last drill started, its phase and how long ago it was due. NEXT: when the next is due (UTC).\n\nExamples:\n  $ longyun dr schedule list\n  $ longyun dr schedule list -o json | jq \'.[] | select(.spec.suspend) | .metadata.name\'')
+    .action(action(async (opts) => (await mod()).scheduleList(opts)));
+  clusterFlags(schedule.command('get').description('a schedule: timing, template, history limits, last and next drill, conditions').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr schedule get weekly-health\n  $ longyun dr schedule get weekly-health -o json | jq .status')
+    .action(action(async (name: string, opts) => (await mod()).scheduleGet(name, opts)));
+  clusterFlags(schedule.command('delete').description('delete a schedule; the drills it started are owned by it and are deleted with it, with their reports').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nSave the reports you need first ("longyun dr drill report NAME > file.md"): a drill\'s report ConfigMap goes with the drill.\n\nExit codes: 0 deleted · 1 not found, or an error\n\nExamples:\n  $ longyun dr schedule delete smoke')
+    .action(action(async (name: string, opts) => (await mod()).scheduleDelete(name, opts)));
+  clusterFlags(schedule.command('suspend').description('stop starting drills (a drill already running goes on)').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr schedule suspend weekly-health')
+    .action(action(async (name: string, opts) => (await mod()).scheduleSuspend(name, opts)));
+  clusterFlags(schedule.command('resume').description('start drills again; a due time missed while suspended starts one drill at once').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr schedule resume weekly-health')
+    .action(action(async (name: string, opts) => (await mod()).scheduleResume(name, opts)));
 }

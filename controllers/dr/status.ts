@@ -89,6 +89,11 @@ export function humanDuration(seconds: number): string {
   return `${Math.floor(s / 86_400)}d ${two(Math.floor((s % 86_400) / 3600))}h`;
 }
 
+/** A duration in its largest unit, for ages in narrow columns: 42s, 3m, 2h, 40d. */
+export function shortDuration(seconds: number): string {
+  return humanDuration(seconds).split(' ')[0]!;
+}
+
 /** One standby copy as `longyun dr status` shows it. */
 export interface StandbyRow {
   centre: DrCentre;
