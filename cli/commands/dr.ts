@@ -4,7 +4,7 @@
 import { type Command, Option } from 'commander';
 import type { DrTenant } from '../../controllers/dr/status.js';
 import { LongyunError } from '../../topology/errors.js';
-import { EXIT, action, defaultEstateDir } from '../common.js';
+import { EXIT, UsageError, action, defaultEstateDir } from '../common.js';
 import { printJson, printView } from '../render.js';
 import type { ClusterOptions } from './cluster-client.js';
 
@@ -12,6 +12,8 @@ export type DrStatusOutput = 'table' | 'wide' | 'json';
 
 export interface DrStatusOptions extends ClusterOptions {
   output: DrStatusOutput;
+  /** Days within which a successful drill is due (policy dr-drill-recent's policies.drDrillMaxAgeDays; default 365). */
+  drillMaxAgeDays?: string | number;
 }
 
 /** Where `dr status` reads from: the management cluster's Tenants, and the clock (tests pass both). */
@@ -52,7 +54,18 @@ export async function drStatusCommand(name: string | undefined, opts: DrStatusOp
     chosen = all.filter((t) => t.spec.dr !== undefined || t.status?.dr !== undefined).sort((a, b) => byName(a.metadata.name, b.metadata.name));
   }
   const now = src.now();
-  const rows = chosen.map((t) => drTenantRow(t, now));
+  const { DEFAULT_DR_DRILL_MAX_AGE_DAYS, drillOverdue } = await import('../../policies/rules/dr-drill-recent.js');
+  const maxAgeDays = opts.drillMaxAgeDays === undefined ? DEFAULT_DR_DRILL_MAX_AGE_DAYS : Number(opts.drillMaxAgeDays);
+  if (!Number.isInteger(maxAgeDays) || maxAgeDays < 1) throw new UsageError(`--drill-max-age-days must be a whole number of days, 1 or more (e.g. --drill-max-age-days 180), got "${opts.drillMaxAgeDays}"`);
+  // The same judgement as policy dr-drill-recent, for tenants with a DR plan (ageDays null: no valid time).
+  const overdueOf = (finishedAt: string | undefined) => {
+    const r = drillOverdue(finishedAt, now, maxAgeDays);
+    return { overdue: r.overdue, ageDays: r.ageDays, maxAgeDays, message: r.message };
+  };
+  const rows = chosen.map((t) => {
+    const row = drTenantRow(t, now);
+    return { ...row, drillOverdue: row.hasDrPlan ? overdueOf(row.lastSucceededDrill?.finishedAt) : undefined };
+  });
   if (opts.output === 'json') {
     // Every field present: null where there is no value (no standby node, no recovery point yet).
     printJson(JSON.parse(JSON.stringify(rows, (_key, v: unknown) => (v === undefined ? null : v))));
@@ -84,13 +97,17 @@ export function registerDrCommands(program: Command): Command {
     .option('--kubeconfig <file>', "the management cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
     .option('--context <name>', 'kubeconfig context')
     .addOption(new Option('-o, --output <format>', 'table; wide: also objects, objects not copied and digests; json: one object per tenant, with each standby\'s status as written').choices(['table', 'wide', 'json']).default('table'))
+    .option('--drill-max-age-days <days>', 'a successful drill is overdue after this many days (as policies.drDrillMaxAgeDays; default 365)')
     .addHelpText(
       'after',
       `
 Lag is now minus the recovery point: the copy on the standby is complete up to that time. It covers
 API objects only (rpoScope: objects); volume data is Velero's and is not measured. DIGEST: ✓ the
 standby's copy, in source form, equals production's objects; ✗ it differs; — not known yet. A lag
-above the RPO target is marked "!" (alert LongyunDrRecoveryPointLagHigh).
+above the RPO target is marked "!" (alert LongyunDrRecoveryPointLagHigh). LAST DRILL: the
+tenant's last drill (status.drills.last), its phase and how long ago it finished, on the row of the
+centre it restored into; under the table, whether the last successful drill is older than
+--drill-max-age-days (policy dr-drill-recent).
 
 Exit codes: 0 ok · 1 error (no such tenant, the management cluster does not answer)
 
