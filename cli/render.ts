@@ -6,7 +6,7 @@ export type OutputFormat = 'table' | 'json' | 'csv';
 
 export async function printView(element: () => Promise<ReactElement> | ReactElement): Promise<void> {
   const { renderToString } = await import('ink');
-  const columns = process.stdout.isTTY ? process.stdout.columns || 120 : 160;
+  const columns = process.stdout.isTTY ? process.stdout.columns || 120 : 200;
   const text = renderToString(await element(), { columns });
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -54,11 +54,26 @@ describe('dr status', () => {
     expect((JSON.parse(unreported.out) as unknown[])[0]).toMatchObject({ activeNode: null, epoch: null, reported: false, standbys: [{ centre: 'same-city-dr', node: null, lagSeconds: null, state: null, status: null }, { centre: 'remote-dr' }] });
   });
 
-  it('-o wide off a terminal: every column in full, 160 wide', async () => {
+  it('-o wide off a terminal: every column in full, 200 wide', async () => {
     const { out } = await stdoutOf(() => drStatusCommand('health-records', { output: 'wide' }, source([HEALTH])));
     const lines = out.split('\n');
-    expect(lines[1]).toMatch(/^ {2}CENTRE\s+STANDBY\s+RECOVERY POINT\s+LAG\s+DIGEST\s+STATE\s+OBJECTS\s+NOT COPIED\s+SOURCE DIGEST\s+STANDBY DIGEST$/);
-    expect(lines[3]).toMatch(/^ {2}remote-dr\s+gansu-provincial-remote-dr\s+03:20:00Z\s+40m 00s !\s+✗\s+SourceUnreachable\s+20\s+1\s+sha256:aaaaaaaaaaaa\s+sha256:bbbbbbbbbbbb$/);
+    expect(lines[1]).toMatch(/^ {2}CENTRE\s+STANDBY\s+RECOVERY POINT\s+LAG\s+DIGEST\s+STATE\s+LAST DRILL\s+OBJECTS\s+NOT COPIED\s+SOURCE DIGEST\s+STANDBY DIGEST$/);
+    expect(lines[3]).toMatch(/^ {2}remote-dr\s+gansu-provincial-remote-dr\s+03:20:00Z\s+40m 00s !\s+✗\s+SourceUnreachable\s+—\s+20\s+1\s+sha256:aaaaaaaaaaaa\s+sha256:bbbbbbbbbbbb$/);
     expect(out).not.toMatch(/\u001b\[/); // plain text: no colour off a terminal
+  });
+
+  it('LAST DRILL and -o json: the last drill and the last successful one as the Tenant records them, and whether a drill is overdue', async () => {
+    const last = { name: 'weekly-1764471600', phase: 'Succeeded' as const, finishedAt: '2026-11-30T03:01:00Z', to: 'remote-dr' as const, rtoSeconds: 12.3, rpoSeconds: 31, rtoMet: true, rpoMet: true };
+    const drilled: DrTenant = { ...HEALTH, status: { ...HEALTH.status!, drills: { last, lastSucceeded: last } } };
+    const json = JSON.parse((await stdoutOf(() => drStatusCommand(undefined, { output: 'json' }, source([drilled, HEALTH, ROADS])))).out) as Record<string, unknown>[];
+    expect(json[0]).toMatchObject({ lastDrill: last, lastSucceededDrill: last, drillOverdue: { overdue: false, ageDays: 2, maxAgeDays: 365 } });
+    const overdue = JSON.parse((await stdoutOf(() => drStatusCommand(undefined, { output: 'json', drillMaxAgeDays: '1' }, source([drilled])))).out) as Record<string, unknown>[];
+    expect(overdue[0]).toMatchObject({ drillOverdue: { overdue: true, ageDays: 2, maxAgeDays: 1 } });
+    const none = JSON.parse((await stdoutOf(() => drStatusCommand('health-records', { output: 'json' }, source([HEALTH])))).out) as Record<string, unknown>[];
+    expect(none[0]).toMatchObject({ lastDrill: null, lastSucceededDrill: null, drillOverdue: { overdue: true, ageDays: null, message: 'no successful drill on record (a drill is due every 365 days)' } });
+    expect((JSON.parse((await stdoutOf(() => drStatusCommand('roads', { output: 'json' }, source([ROADS])))).out) as Record<string, unknown>[])[0]).toMatchObject({ drillOverdue: null });
+    const table = (await stdoutOf(() => drStatusCommand(undefined, { output: 'table' }, source([drilled])))).out.split('\n');
+    expect(table[3]).toMatch(/^ {2}remote-dr\s.*SourceUnreachable\s+Succeeded 2d$/);
+    await expect(drStatusCommand(undefined, { output: 'table', drillMaxAgeDays: 'soon' }, source([drilled]))).rejects.toThrow('--drill-max-age-days must be a whole number of days, 1 or more');
   });
 });

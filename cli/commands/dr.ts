@@ -4,7 +4,7 @@
 import { type Command, Option } from 'commander';
 import type { DrTenant } from '../../controllers/dr/status.js';
 import { LongyunError } from '../../topology/errors.js';
-import { EXIT, action, defaultEstateDir } from '../common.js';
+import { EXIT, UsageError, action, defaultEstateDir } from '../common.js';
 import { printJson, printView } from '../render.js';
 import type { ClusterOptions } from './cluster-client.js';
 
@@ -12,6 +12,8 @@ export type DrStatusOutput = 'table' | 'wide' | 'json';
 
 export interface DrStatusOptions extends ClusterOptions {
   output: DrStatusOutput;
+  /** Days within which a successful drill is due (policy dr-drill-recent's policies.drDrillMaxAgeDays; default 365). */
+  drillMaxAgeDays?: string | number;
 }
 
 /** Where `dr status` reads from: the management cluster's Tenants, and the clock (tests pass both). */
@@ -52,7 +54,18 @@ export async function drStatusCommand(name: string | undefined, opts: DrStatusOp
     chosen = all.filter((t) => t.spec.dr !== undefined || t.status?.dr !== undefined).sort((a, b) => byName(a.metadata.name, b.metadata.name));
   }
   const now = src.now();
-  const rows = chosen.map((t) => drTenantRow(t, now));
+  const { DEFAULT_DR_DRILL_MAX_AGE_DAYS, drillOverdue } = await import('../../policies/rules/dr-drill-recent.js');
+  const maxAgeDays = opts.drillMaxAgeDays === undefined ? DEFAULT_DR_DRILL_MAX_AGE_DAYS : Number(opts.drillMaxAgeDays);
+  if (!Number.isInteger(maxAgeDays) || maxAgeDays < 1) throw new UsageError(`--drill-max-age-days must be a whole number of days, 1 or more (e.g. --drill-max-age-days 180), got "${opts.drillMaxAgeDays}"`);
+  // The same judgement as policy dr-drill-recent, for tenants with a DR plan (ageDays null: no valid time).
+  const overdueOf = (finishedAt: string | undefined) => {
+    const r = drillOverdue(finishedAt, now, maxAgeDays);
+    return { overdue: r.overdue, ageDays: r.ageDays, maxAgeDays, message: r.message };
+  };
+  const rows = chosen.map((t) => {
+    const row = drTenantRow(t, now);
+    return { ...row, drillOverdue: row.hasDrPlan ? overdueOf(row.lastSucceededDrill?.finishedAt) : undefined };
+  });
   if (opts.output === 'json') {
     // Every field present: null where there is no value (no standby node, no recovery point yet).
     printJson(JSON.parse(JSON.stringify(rows, (_key, v: unknown) => (v === undefined ? null : v))));
@@ -84,13 +97,17 @@ export function registerDrCommands(program: Command): Command {
     .option('--kubeconfig <file>', "the management cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
     .option('--context <name>', 'kubeconfig context')
     .addOption(new Option('-o, --output <format>', 'table; wide: also objects, objects not copied and digests; json: one object per tenant, with each standby\'s status as written').choices(['table', 'wide', 'json']).default('table'))
+    .option('--drill-max-age-days <days>', 'a successful drill is overdue after this many days (as policies.drDrillMaxAgeDays; default 365)')
     .addHelpText(
       'after',
       `
 Lag is now minus the recovery point: the copy on the standby is complete up to that time. It covers
 API objects only (rpoScope: objects); volume data is Velero's and is not measured. DIGEST: ✓ the
 standby's copy, in source form, equals production's objects; ✗ it differs; — not known yet. A lag
-above the RPO target is marked "!" (alert LongyunDrRecoveryPointLagHigh).
+above the RPO target is marked "!" (alert LongyunDrRecoveryPointLagHigh). LAST DRILL: the
+tenant's last drill (status.drills.last), its phase and how long ago it finished, on the row of the
+centre it restored into; under the table, whether the last successful drill is older than
+--drill-max-age-days (policy dr-drill-recent).
 
 Exit codes: 0 ok · 1 error (no such tenant, the management cluster does not answer)
 
@@ -102,6 +119,7 @@ Examples:
     )
     .action(action(async (name: string | undefined, opts: DrStatusOptions) => drStatusCommand(name, opts)));
   registerDrillCommands(dr);
+  registerScheduleCommands(dr);
   return dr;
 }
 
@@ -165,4 +183,57 @@ Examples:
   $ longyun dr drill report provincial-q4 --note "standby firewall change CHG-311 in effect"`,
     )
     .action(action(async (name: string, opts) => (await mod()).drillReportCommand(name, opts)));
+}
+
+function registerScheduleCommands(dr: Command): void {
+  const schedule = dr.command('schedule').description('DrillSchedules: drills started periodically from a template (cron in UTC, or an interval), with history limits');
+  const mod = () => import('./dr-schedule.js');
+  scopeFlags(
+    clusterFlags(
+      schedule
+        .command('create')
+        .description('check a schedule (its timing, and its scope as far as it can be judged before a drill runs), create the DrillSchedule')
+        .argument('<name>', 'the schedule; its drills are named <name>-<unix seconds of the due time>'),
+    ),
+  )
+    .option('--cron <expr>', 'five-field cron expression, in UTC (e.g. "0 3 * * 1": 03:00 UTC every Monday)')
+    .option('--every <duration>', 'an interval: a whole number and s, m, h or d (e.g. 30s, 7d)')
+    .option('--keep', 'each drill leaves its namespaces for inspection ("dr drill cleanup NAME" removes them)')
+    .option('--note <text>', 'a note copied into every drill\'s report')
+    .option('--successful-history <n>', 'Succeeded drills kept (default 3)')
+    .option('--failed-history <n>', 'other finished drills kept (default 1)')
+    .option('--suspend', 'create it suspended: no drill starts until "dr schedule resume NAME"')
+    .option('-e, --estate <dir>', 'estate directory (its data centres and clouds)', defaultEstateDir())
+    .addOption(outputFlag())
+    .addHelpText(
+      'after',
+      `
+Exactly one of --cron and --every. The scope is checked now for what stays true between drills
+(names, DR plans naming --to); whether the standby copies are current and the tenants free is
+checked by each drill's Precheck when it runs. One drill of a schedule runs at a time: a due time
+that finds the previous drill still running is skipped (status.lastSkipped).
+
+Exit codes: 0 created · 1 refused (every problem listed, nothing created), the name exists, or an error
+
+Examples:
+  $ longyun dr schedule create weekly-health --cron "0 3 * * 1" --tenant health-records --to same-city-dr
+  $ longyun dr schedule create provincial-quarterly --cron "30 2 1 */3 *" --node gansu-provincial --to remote-dr --note "quarterly drill, GB/T 20988"
+  $ longyun dr schedule create smoke --every 30s --tenant health-records --to remote-dr --successful-history 1 --failed-history 1`,
+    )
+    .action(action(async (name: string, opts) => (await mod()).scheduleCreate(name, opts)));
+  clusterFlags(schedule.command('list').description('the schedules: timing, scope, target centre, suspended, last and next drill, last success, drills running').addOption(outputFlag()))
+    .addHelpText('after', '\nLAST: the last drill started, its phase and how long ago it was due. NEXT: when the next is due (UTC).\n\nExamples:\n  $ longyun dr schedule list\n  $ longyun dr schedule list -o json | jq \'.[] | select(.spec.suspend) | .metadata.name\'')
+    .action(action(async (opts) => (await mod()).scheduleList(opts)));
+  clusterFlags(schedule.command('get').description('a schedule: timing, template, history limits, last and next drill, conditions').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr schedule get weekly-health\n  $ longyun dr schedule get weekly-health -o json | jq .status')
+    .action(action(async (name: string, opts) => (await mod()).scheduleGet(name, opts)));
+  clusterFlags(schedule.command('delete').description('delete a schedule; the drills it started are owned by it and are deleted with it, with their reports').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nSave the reports you need first ("longyun dr drill report NAME > file.md"): a drill\'s report ConfigMap goes with the drill.\n\nExit codes: 0 deleted · 1 not found, or an error\n\nExamples:\n  $ longyun dr schedule delete smoke')
+    .action(action(async (name: string, opts) => (await mod()).scheduleDelete(name, opts)));
+  clusterFlags(schedule.command('suspend').description('stop starting drills (a drill already running goes on)').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr schedule suspend weekly-health')
+    .action(action(async (name: string, opts) => (await mod()).scheduleSuspend(name, opts)));
+  clusterFlags(schedule.command('resume').description('start drills again; a due time missed while suspended starts one drill at once').argument('<name>', 'schedule').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr schedule resume weekly-health')
+    .action(action(async (name: string, opts) => (await mod()).scheduleResume(name, opts)));
 }

@@ -1,10 +1,14 @@
 import { Box, Text } from 'ink';
 import React from 'react';
-import { humanDuration, rpoText, type DigestMatch, type DrTenantRow, type StandbyRow } from '../../controllers/dr/status.js';
+import type { drillOverdue } from '../../policies/rules/dr-drill-recent.js';
+import { humanDuration, rpoText, shortDuration, type DigestMatch, type DrTenantRow, type StandbyRow } from '../../controllers/dr/status.js';
 import { Table, type Column } from './Table.js';
 
+/** A tenant's row, and (with a DR plan) whether its last successful drill is overdue (drillOverdue of policy dr-drill-recent). */
+export type DrStatusViewRow = DrTenantRow & { drillOverdue?: ReturnType<typeof drillOverdue> | undefined };
+
 export interface DrStatusViewProps {
-  tenants: readonly DrTenantRow[];
+  tenants: readonly DrStatusViewRow[];
   /** The time the lags were computed at: a recovery point of the same (UTC) day shows its time only. */
   now: Date;
   /** Also objects, objects not copied and the digests. */
@@ -24,28 +28,44 @@ function pointText(point: string | undefined, now: Date): string {
   return t.toISOString().slice(0, 10) === now.toISOString().slice(0, 10) ? `${t.toISOString().slice(11, 19)}Z` : point;
 }
 
-function cells(s: StandbyRow, now: Date, wide: boolean): string[] {
+/**
+ * LAST DRILL: the tenant's last drill (status.drills.last), its phase and how long ago it
+ * finished, on the row of the centre it restored into; `—` on the other rows and without one.
+ */
+function lastDrillText(t: DrTenantRow, s: StandbyRow, now: Date): string {
+  const d = t.lastDrill;
+  if (d === undefined || d.to !== s.centre) return '—';
+  const at = Date.parse(d.finishedAt);
+  return Number.isNaN(at) ? d.phase : `${d.phase} ${shortDuration((now.getTime() - at) / 1000)}`;
+}
+
+function cells(t: DrTenantRow, s: StandbyRow, now: Date, wide: boolean): string[] {
   const lag = s.lagSeconds === undefined ? '-' : `${humanDuration(s.lagSeconds)}${s.withinRpo ? '' : ' !'}`;
-  const row = [s.centre, s.node ?? '-', pointText(s.recoveryPoint, now), lag, DIGEST[s.digestMatch], s.state ?? '-'];
+  const row = [s.centre, s.node ?? '-', pointText(s.recoveryPoint, now), lag, DIGEST[s.digestMatch], s.state ?? '-', lastDrillText(t, s, now)];
   if (wide) row.push(s.objects === undefined ? '-' : String(s.objects), String(s.notCopied), short(s.status?.sourceDigest), short(s.status?.digest));
   return row;
 }
 
 /** The lines under a tenant's table: each centre's message and, wide, what was not copied and why. */
-function notes(t: DrTenantRow, wide: boolean): string[] {
-  const out: string[] = [];
-  if (!t.reported) out.push('no DR status from the operator yet (is "longyun operator run" running?)');
+function notes(t: DrStatusViewRow, wide: boolean): { text: string; warn?: boolean }[] {
+  const out: { text: string; warn?: boolean }[] = [];
+  if (!t.reported) out.push({ text: 'no DR status from the operator yet (is "longyun operator run" running?)' });
   for (const s of t.standbys) {
-    if (s.message) out.push(`${s.centre}: ${s.message}`);
-    if (wide) for (const n of s.status?.notCopied ?? []) out.push(`${s.centre}: not copied ${n.apiVersion} ${n.kind} ${n.name}: ${n.reason}`);
+    if (s.message) out.push({ text: `${s.centre}: ${s.message}` });
+    if (wide) for (const n of s.status?.notCopied ?? []) out.push({ text: `${s.centre}: not copied ${n.apiVersion} ${n.kind} ${n.name}: ${n.reason}` });
   }
+  const last = t.lastDrill;
+  if (last !== undefined && last.phase !== 'Succeeded') out.push({ text: `last drill ${last.name} (${last.to}) ${last.phase}: "longyun dr drill report ${last.name}" says why` });
+  const ok = t.lastSucceededDrill;
+  const due = t.drillOverdue;
+  if (due !== undefined) out.push({ text: `${due.overdue ? 'drill overdue: ' : ''}${due.message}${ok ? ` (${ok.name}, ${ok.to})` : ''}`, warn: due.overdue });
   return out;
 }
 
 /** `longyun dr status`: per tenant its nodes, epoch and RPO target, then one line per DR centre. */
 export function DrStatusView({ tenants, now, wide = false }: DrStatusViewProps): React.JSX.Element {
   if (tenants.length === 0) return <Text>No tenants with a DR plan.</Text>;
-  const columns: Column[] = [{ header: 'CENTRE' }, { header: 'STANDBY' }, { header: 'RECOVERY POINT' }, { header: 'LAG', align: 'right' }, { header: 'DIGEST' }, { header: 'STATE' }];
+  const columns: Column[] = [{ header: 'CENTRE' }, { header: 'STANDBY' }, { header: 'RECOVERY POINT' }, { header: 'LAG', align: 'right' }, { header: 'DIGEST' }, { header: 'STATE' }, { header: 'LAST DRILL' }];
   if (wide) columns.push({ header: 'OBJECTS', align: 'right' }, { header: 'NOT COPIED', align: 'right' }, { header: 'SOURCE DIGEST' }, { header: 'STANDBY DIGEST' });
   const anyBehind = tenants.some((t) => t.standbys.some((s) => s.lagSeconds !== undefined && !s.withinRpo));
   return (
@@ -59,10 +79,10 @@ export function DrStatusView({ tenants, now, wide = false }: DrStatusViewProps):
           </Text>
           {t.hasDrPlan ? (
             <Box marginLeft={2} flexDirection="column">
-              <Table columns={columns} rows={t.standbys.map((s) => cells(s, now, wide))} rowColor={(r) => (behind(t.standbys[r]!) ? 'red' : t.standbys[r]!.state === 'Current' ? undefined : 'yellow')} />
+              <Table columns={columns} rows={t.standbys.map((s) => cells(t, s, now, wide))} rowColor={(r) => (behind(t.standbys[r]!) ? 'red' : t.standbys[r]!.state === 'Current' ? undefined : 'yellow')} />
               {notes(t, wide).map((line, j) => (
-                <Text key={j} dimColor>
-                  {line}
+                <Text key={j} dimColor={!line.warn} color={line.warn ? 'yellow' : undefined}>
+                  {line.text}
                 </Text>
               ))}
             </Box>

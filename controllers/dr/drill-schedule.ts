@@ -38,6 +38,11 @@ export function parseDrillSchedule(spec: Pick<DrillScheduleSpec, 'schedule' | 'e
   return { kind: 'cron', expr };
 }
 
+/** How a schedule reads in a table: its cron expression (UTC) or `every 30s`. */
+export function scheduleText(spec: Pick<DrillScheduleSpec, 'schedule' | 'every'>): string {
+  return spec.every !== undefined ? `every ${spec.every}` : spec.schedule ?? '-';
+}
+
 /**
  * The time the schedule is next due: the first due time after the last one (or after creation).
  * When several have passed by `now` (the operator was down), only the latest of them is due, as a

@@ -1,6 +1,7 @@
 // The DR part of a Tenant's status (written by the DR controller) and what SREs read from it:
 // lag, whether a copy is within the RPO, whether its digest matches production's. Pure: the clock
 // is passed in. `longyun dr status` and the DR metrics both read it through these helpers.
+import type { TenantDrillSummary, TenantDrills } from './drill-types.js';
 
 export const DR_CENTRES = ['same-city-dr', 'remote-dr'] as const;
 export type DrCentre = (typeof DR_CENTRES)[number];
@@ -48,7 +49,7 @@ export interface DrStatus {
 export interface DrTenant {
   metadata: { name: string };
   spec: { dr?: { rpoMinutes: number; centres: readonly DrCentre[] } | undefined };
-  status?: { node?: string | undefined; activeNode?: string | undefined; epoch?: number | undefined; dr?: DrStatus | undefined } | undefined;
+  status?: { node?: string | undefined; activeNode?: string | undefined; epoch?: number | undefined; dr?: DrStatus | undefined; drills?: TenantDrills | undefined } | undefined;
 }
 
 /** Seconds from the recovery point to `now` (never negative: a clock ahead of ours is lag 0); undefined without one. */
@@ -89,6 +90,11 @@ export function humanDuration(seconds: number): string {
   return `${Math.floor(s / 86_400)}d ${two(Math.floor((s % 86_400) / 3600))}h`;
 }
 
+/** A duration in its largest unit, for ages in narrow columns: 42s, 3m, 2h, 40d. */
+export function shortDuration(seconds: number): string {
+  return humanDuration(seconds).split(' ')[0]!;
+}
+
 /** One standby copy as `longyun dr status` shows it. */
 export interface StandbyRow {
   centre: DrCentre;
@@ -121,6 +127,9 @@ export interface DrTenantRow {
   /** False while the operator has written no DR status for a plan. */
   reported: boolean;
   standbys: StandbyRow[];
+  /** The tenant's last drill and its last successful one (status.drills, written by the drill runner). */
+  lastDrill: TenantDrillSummary | undefined;
+  lastSucceededDrill: TenantDrillSummary | undefined;
 }
 
 /**
@@ -159,6 +168,8 @@ export function drTenantRow(t: DrTenant, now: Date): DrTenantRow {
     hasDrPlan: plan !== undefined || dr !== undefined,
     reported: dr !== undefined,
     standbys,
+    lastDrill: t.status?.drills?.last,
+    lastSucceededDrill: t.status?.drills?.lastSucceeded,
   };
 }
 
