@@ -55,6 +55,10 @@ export function memberRules(): MemberRule[] {
       why: `the heartbeat gets ${SYSTEM_NAMESPACE}; tenants' namespaces are watched to see them appear and go (namespace objects only: what is in them is read through each one's ${TENANT_CLUSTER_ROLE} binding)`,
     },
     {
+      rule: { apiGroups: [''], resources: ['nodes'], verbs: ['list'] },
+      why: 'a DR drill measures whether workloads come up only where the member has nodes; it lists them (one, limit=1) to know, and reports NotMeasured otherwise',
+    },
+    {
       rule: { apiGroups: [''], resources: ['namespaces'], verbs: ['create'] },
       why: `the one cluster-scoped write: creating a tenant's namespace (its production copy or a standby copy) and, at onboarding, ${SYSTEM_NAMESPACE}; patch and delete of a tenant's namespace come from the ${TENANT_CLUSTER_ROLE} binding in it (RBAC authorises a Namespace object's verbs in its own namespace)`,
     },
