@@ -27,6 +27,8 @@ type Live = K8sObject & { metadata: K8sObject['metadata'] & { deletionTimestamp?
 export const DRILL_FINALIZER = 'longyun.io/drill-cleanup';
 /** Tenants restored or verified at once. */
 const TENANT_CONCURRENCY = 8;
+/** How long a drill's Precheck waits for a standby member to be connected (an operator just started). */
+const CONNECT_WAIT_MS = 60_000;
 /** The drill's status is written at least this often while it works through its tenants (for `--wait`). */
 const PROGRESS_MS = 2000;
 
@@ -198,7 +200,9 @@ export class DrillRunner {
     for (const r of tenants) {
       const base: DrillTenantStatus = { tenant: r.tenant, source: r.source, standby: r.standby, state: 'Pending', recoveryPoint: r.recoveryPoint, expectedDigest: r.expectedDigest, rtoTargetSeconds: r.rtoTargetSeconds, rpoTargetSeconds: r.rpoTargetSeconds };
       if (!this.host.member(r.standby)?.synced) {
-        out.push(tenantFailed(base, `standby ${r.standby} is not connected (its CloudNode is not Ready)`));
+        // An operator just started (a successor) connects to its members within seconds: wait for that, not for a standby that is down.
+        if (now.getTime() - Date.parse(s.startedAt ?? now.toISOString()) < CONNECT_WAIT_MS) throw new Wait(500);
+        out.push(tenantFailed(base, `standby ${r.standby} is not connected (its CloudNode is not Ready, or its caches did not sync within ${CONNECT_WAIT_MS / 1000} s)`));
         continue;
       }
       const busy = await this.claim(r.tenant, name, now);
