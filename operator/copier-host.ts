@@ -46,6 +46,7 @@ export function copierHost(ctx: HostContext): CopierHost {
         capacity: n.spec.capacity,
         ...(n.metadata.deletionTimestamp ? { deleting: true } : {}),
         ready: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && (ctx.members.get(n.metadata.name)?.synced ?? false),
+        connecting: isTrue(n.status?.conditions, CloudNodeConditions.Ready) && !(ctx.members.get(n.metadata.name)?.synced ?? false),
       })),
     tenants: () => (ctx.tenants?.list() ?? []).map(tenantOf),
     tenant: (name) => {

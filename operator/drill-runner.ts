@@ -69,6 +69,8 @@ export class DrillRunner {
   private readonly now: () => Date;
   private readonly plurals = new Map<string, { at: number; plural: Map<string, string> }>();
   private readonly nodesOf = new Map<string, Measurement>();
+  /** When this runner started: a successor connects to its members within seconds of it. */
+  private readonly startedMs = Date.now();
 
   constructor(
     private readonly host: DrillHost,
@@ -186,6 +188,9 @@ export class DrillRunner {
     const s = d.status ?? {};
     const now = this.now();
     const { tenants, problems } = resolveDrillScope(d.spec, { estate: this.host.estate, tenants: this.host.tenants(), nodes: this.host.nodes(), now, drill: name });
+    // A copy catching up, or members this process is still connecting to (a successor just started): wait a little.
+    const waited = Math.min(now.getTime() - Date.parse(s.startedAt ?? now.toISOString()), Date.now() - this.startedMs);
+    if (problems.some((p) => p.transient) && waited < CONNECT_WAIT_MS) throw new Wait(500);
     const out: DrillTenantStatus[] = [];
     const byTenant = new Map<string, string[]>();
     const general: string[] = [];
@@ -201,7 +206,7 @@ export class DrillRunner {
       const base: DrillTenantStatus = { tenant: r.tenant, source: r.source, standby: r.standby, state: 'Pending', recoveryPoint: r.recoveryPoint, expectedDigest: r.expectedDigest, rtoTargetSeconds: r.rtoTargetSeconds, rpoTargetSeconds: r.rpoTargetSeconds };
       if (!this.host.member(r.standby)?.synced) {
         // An operator just started (a successor) connects to its members within seconds: wait for that, not for a standby that is down.
-        if (now.getTime() - Date.parse(s.startedAt ?? now.toISOString()) < CONNECT_WAIT_MS) throw new Wait(500);
+        if (waited < CONNECT_WAIT_MS) throw new Wait(500);
         out.push(tenantFailed(base, `standby ${r.standby} is not connected (its CloudNode is not Ready, or its caches did not sync within ${CONNECT_WAIT_MS / 1000} s)`));
         continue;
       }
@@ -285,6 +290,7 @@ export class DrillRunner {
   private standbyOf(t: DrillTenantStatus): MemberCluster {
     const tenant = this.host.tenant(t.tenant);
     const m = t.standby ? this.host.member(t.standby) : undefined;
+    if (!m?.synced && Date.now() - this.startedMs < CONNECT_WAIT_MS) throw new Wait(500); // a successor still connecting
     if (!m) throw new Error(`standby ${t.standby} is not connected`);
     const active = tenant?.status?.activeNode ?? tenant?.status?.node;
     if (m.name === active || m.name === tenant?.status?.node || m.name === t.source) throw new Error(`refusing to write drill objects to ${m.name}: it holds tenant ${t.tenant}'s active copy or home`);
@@ -310,7 +316,11 @@ export class DrillRunner {
     if (!record) {
       const copy = this.host.tenant(t.tenant)?.status?.dr?.standbys.find((c) => c.centre === d.spec.to);
       const expected = copy?.objectDigests;
-      if (!copy || !expected || !copy.recoveryPoint) return tenantFailed(t, `the standby copy on ${t.standby} has no recovery point any more`);
+      if (!copy || copy.state !== 'Current' || !expected || !copy.recoveryPoint) {
+        // The copier of a successor just started reports again within seconds of connecting.
+        if (Date.now() - this.startedMs < CONNECT_WAIT_MS) throw new Wait(500);
+        return tenantFailed(t, `the standby copy on ${t.standby} is ${copy?.state ?? 'gone'}${copy?.message ? ` (${copy.message})` : ''}: nothing current to restore`);
+      }
       const expectedDigest = copyDigest(new Map(Object.entries(expected)));
       if (expectedDigest !== t.expectedDigest) moved = `the copy moved on after the precheck; restored from its recovery point ${copy.recoveryPoint}`;
       record = { drill: d.metadata.name, tenant: t.tenant, recoveryPoint: copy.recoveryPoint, expectedDigest, expected };

@@ -35,6 +35,8 @@ export interface CopierNode {
   capacity: Capacity;
   deleting?: boolean;
   ready: boolean;
+  /** Ready by its CloudNode, but this process has not connected to it yet (an operator just started). */
+  connecting?: boolean;
 }
 
 /** What the copier needs to know of a Tenant. */
@@ -300,6 +302,8 @@ export class StandbyCopier {
     let pending = 0;
     let requeue: number | undefined;
     const previous = new Map((t.status?.dr?.standbys ?? []).map((s) => [s.centre, s]));
+    /** Centres whose entry stands as the status had it: a member this process is still connecting to. */
+    const kept = new Set<Centre>();
     const liveness = this.liveness.get(source);
     const sourceDown = this.livenessFailing.get(source);
     let sourceKinds: Awaited<ReturnType<StandbyCopier['kindsOf']>> | undefined;
@@ -313,7 +317,8 @@ export class StandbyCopier {
     }
     for (const centre of t.dr.centres) {
       const prev = previous.get(centre);
-      const keep = { ...(prev?.recoveryPoint ? { recoveryPoint: prev.recoveryPoint } : {}), ...(prev?.digest ? { digest: prev.digest } : {}), ...(prev?.sourceDigest ? { sourceDigest: prev.sourceDigest } : {}) };
+      // What is known of a copy that cannot be checked now stays as last seen.
+      const keep = { ...(prev?.recoveryPoint ? { recoveryPoint: prev.recoveryPoint } : {}), ...(prev?.digest ? { digest: prev.digest } : {}), ...(prev?.sourceDigest ? { sourceDigest: prev.sourceDigest } : {}), ...(prev?.objects !== undefined ? { objects: prev.objects } : {}), ...(prev?.objectDigests ? { objectDigests: prev.objectDigests } : {}) };
       const node = this.standbyFor(home, centre);
       if (!node) {
         standbys.push({ centre, state: 'NoStandby', message: `no onboarded standby in a ${centre} centre protects ${home}: onboard one with role: standby and protects: [${home}] (e.g. longyun dev up --as …,<a standby cloud of the estate>)` });
@@ -324,10 +329,27 @@ export class StandbyCopier {
         continue;
       }
       const target = this.host.member(node.name);
+      // A standby Ready by its CloudNode that this process has not connected to yet (just started,
+      // a successor): what the status says stands until it has; no flap to StandbyUnreachable.
+      if (node.connecting && prev) {
+        kept.add(centre);
+        standbys.push(prev);
+        pending++;
+        requeue = Math.min(requeue ?? 500, 500);
+        continue;
+      }
       if (!target || !node.ready) {
         standbys.push({ centre, node: node.name, state: 'StandbyUnreachable', message: `standby ${node.name} is not Ready`, ...keep });
         pending++;
         requeue = 10_000;
+        continue;
+      }
+      const sourceNode = this.host.nodes().find((n) => n.name === source);
+      if (sourceNode?.connecting && !sourceDown && prev) {
+        kept.add(centre);
+        standbys.push(prev);
+        pending++;
+        requeue = Math.min(requeue ?? 500, 500);
         continue;
       }
       if (!sourceMember || sourceDown || !sourceKinds) {
@@ -423,7 +445,8 @@ export class StandbyCopier {
     // caches, with every copy in sync and nothing seen since the pass began (dirty would be set).
     state.clean = pending === 0 && !state.dirty;
     for (const s of standbys) {
-      if (s.state !== 'Current') continue;
+      // A copy kept as the status had it (not checked by this process yet) does not move its point.
+      if (s.state !== 'Current' || kept.has(s.centre)) continue;
       const next = nextRecoveryPoint({
         previous: msDate(state.recoveryPoint.get(s.centre) ?? (s.recoveryPoint ? Date.parse(s.recoveryPoint) : undefined)),
         ...(liveness && liveness.answeredMs <= state.passStartedMs ? { livenessSentAt: new Date(liveness.sentMs) } : {}),

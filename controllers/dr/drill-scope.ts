@@ -41,6 +41,12 @@ export interface DrillScopeProblem {
   field: string;
   /** What is wrong and the fix. */
   message: string;
+  /**
+   * A state the copier leaves by itself within seconds (a copy catching up, a member an operator
+   * just started is still connecting to): the operator's Precheck waits a little before it fails
+   * the tenant; the CLI refuses at once either way.
+   */
+  transient?: boolean;
 }
 
 export interface DrillScopeInput {
@@ -169,7 +175,7 @@ function checkTenant(
 ): { resolved: ResolvedDrillTenant } | { problems: DrillScopeProblem[] } {
   const name = t.metadata.name;
   const plan = t.spec.dr!;
-  const problem = (f: string, message: string) => ({ problems: [{ tenant: name, field: f, message }] });
+  const problem = (f: string, message: string, transient = false) => ({ problems: [{ tenant: name, field: f, message, ...(transient ? { transient } : {}) }] });
   const other = DR_CENTRES.find((c) => c !== to)!;
   if (!plan.centres.includes(to)) {
     return problem('spec.dr.centres', `tenant "${name}"'s DR plan names ${plan.centres.join(', ')} only (spec.dr.centres), not ${to}: drill it --to ${other}, or add ${to} to its spec.dr.centres`);
@@ -203,15 +209,15 @@ function checkTenant(
   }
   const rpo = plan.rpoMinutes * 60;
   if (copy.state !== 'Current') {
-    return problem(sfield, `tenant "${name}"'s copy on "${copy.node}" is ${copy.state}, not Current${copy.message ? ` (${copy.message})` : ''}: wait until "longyun dr status ${name}" shows ${to} Current`);
+    return problem(sfield, `tenant "${name}"'s copy on "${copy.node}" is ${copy.state}, not Current${copy.message ? ` (${copy.message})` : ''}: wait until "longyun dr status ${name}" shows ${to} Current`, true);
   }
   if (copy.digest === undefined || copy.sourceDigest === undefined || copy.digest !== copy.sourceDigest) {
     const why = copy.digest === undefined || copy.sourceDigest === undefined ? 'its digest is not known yet' : "its digest differs from production's";
-    return problem(sfield, `tenant "${name}"'s copy on "${copy.node}" is not in sync: ${why} (status.dr digest, sourceDigest): wait until "longyun dr status ${name}" shows ✓ for ${to}`);
+    return problem(sfield, `tenant "${name}"'s copy on "${copy.node}" is not in sync: ${why} (status.dr digest, sourceDigest): wait until "longyun dr status ${name}" shows ✓ for ${to}`, true);
   }
   const lag = lagSeconds(copy, now);
   if (copy.recoveryPoint === undefined || lag === undefined) {
-    return problem(sfield, `tenant "${name}"'s copy on "${copy.node}" has no recovery point yet: wait until "longyun dr status ${name}" shows one for ${to}`);
+    return problem(sfield, `tenant "${name}"'s copy on "${copy.node}" has no recovery point yet: wait until "longyun dr status ${name}" shows one for ${to}`, true);
   }
   if (lag > rpo) {
     return problem(sfield, `tenant "${name}"'s copy on "${copy.node}" is ${humanDuration(lag)} behind (recovery point ${copy.recoveryPoint}), beyond the plan's RPO of ${rpoText(rpo)} (spec.dr.rpoMinutes): wait until the copy catches up ("longyun dr status ${name}")`);

@@ -324,7 +324,7 @@ describe('the operator killed on entering each phase', () => {
       }
       expect(killed, `${JSON.stringify((await getDrill('drill-crash')).status)}\n${replica?.log()}`).toEqual(phases);
       const d = await waitFinished('drill-crash');
-      expect(d.status!.phase).toBe('Succeeded');
+      expect(d.status!.phase, JSON.stringify(d.status)).toBe('Succeeded');
       expect(d.status!.transitions!.map((t) => t.phase)).toEqual(['Pending', ...phases, 'Succeeded']);
       expect(d.status!.tenants![0]).toMatchObject({ tenant: A, state: 'Verified' });
       expect(await drillNamespacesOnSame()).toEqual([]);
