@@ -5,7 +5,7 @@
 // active copy or its home. Every phase is persisted with its time before its work begins, so a
 // successor resumes there; the test hook `crashOnPhase` kills the process on entering a phase.
 import { DrillReasons, drillTotals, enterPhase, finalPhase, nextDrillStep, tenantDrillSummary, tenantFailed, tenantVerified, type DrillStep } from '../controllers/dr/drill.js';
-import { byKey, drillNamespace, drillNamespaceName, drillObjects, drillRecord, isolationPolicy, readDrillRecord, verifyDrill, whyNotRestored } from '../controllers/dr/drill-form.js';
+import { byKey, unavailableWorkloads, drillNamespace, drillNamespaceName, drillObjects, drillRecord, isolationPolicy, readDrillRecord, verifyDrill, whyNotRestored } from '../controllers/dr/drill-form.js';
 import { resolveDrillScope } from '../controllers/dr/drill-scope.js';
 import { drillReport } from '../controllers/dr/drill-report.js';
 import { copyDigest } from '../controllers/dr/digest.js';
@@ -386,7 +386,16 @@ export class DrillRunner {
     const policy = await this.get(m, isolationPolicy(ns, ''));
     if (!policy) issues.unshift({ object: `networking.k8s.io/v1/NetworkPolicy/${isolationPolicy(ns, '').metadata.name}`, problem: 'failed', reason: 'the drill namespace is not isolated: its default-deny policy is missing' });
     const availability = await this.availability(m);
-    return tenantVerified(t, { inventory, issues, availability }, startedAt, this.now());
+    let availabilityFailed: string | undefined;
+    if (availability.state === 'Measured') {
+      const down = unavailableWorkloads(restored.values());
+      if (down.length > 0) {
+        // Pods take a while: keep verifying until the tenant's RTO target has passed since the start.
+        if (this.now().getTime() - Date.parse(startedAt) < t.rtoTargetSeconds * 1000) throw new Wait(2000);
+        availabilityFailed = `${down.length} workloads not available within the RTO target (${down.slice(0, 3).join(', ')}${down.length > 3 ? ', …' : ''})`;
+      }
+    }
+    return tenantVerified(t, { inventory, issues, availability, ...(availabilityFailed ? { availabilityFailed } : {}) }, startedAt, this.now());
   }
 
   /** Workload availability can only be observed where pods can run: NotMeasured, with why, on a member without nodes. */
@@ -396,7 +405,7 @@ export class DrillRunner {
     let result: Measurement;
     try {
       const nodes = await m.rest.request<{ items: unknown[] }>('GET', '/api/v1/nodes?limit=1');
-      result = nodes.items.length === 0 ? { state: 'NotMeasured', reason: `${m.name} has no nodes (no kubelet runs there): no pod can start, so whether the workloads come up is not observed` } : { state: 'NotMeasured', reason: `${m.name} has nodes, but waiting for workloads to become available is not built yet: objects only` };
+      result = nodes.items.length === 0 ? { state: 'NotMeasured', reason: `${m.name} has no nodes (no kubelet runs there): no pod can start, so whether the workloads come up is not observed` } : { state: 'Measured' };
     } catch (e) {
       result = { state: 'NotMeasured', reason: `the nodes of ${m.name} cannot be read (${(e as Error).message}): whether the workloads come up is not observed` };
     }

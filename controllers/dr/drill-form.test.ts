@@ -110,3 +110,19 @@ describe('whyNotRestored', () => {
     expect(whyNotRestored('example.longyun.io/v1/Widget/w', NS)).toBeUndefined();
   });
 });
+
+describe('unavailableWorkloads', () => {
+  it('names the workloads below their ready count, and nothing else', async () => {
+    const { unavailableWorkloads } = await import('./drill-form.js');
+    const w = (kind: string, name: string, spec: object, status: object) => ({ apiVersion: 'apps/v1', kind, metadata: { name }, spec, status }) as unknown as K8sObject;
+    expect(
+      unavailableWorkloads([
+        w('Deployment', 'web', { replicas: 3 }, { readyReplicas: 1 }),
+        w('Deployment', 'idle', { replicas: 0 }, {}),
+        w('StatefulSet', 'db', { replicas: 2 }, { readyReplicas: 2 }),
+        w('DaemonSet', 'agent', {}, { desiredNumberScheduled: 4, numberReady: 3 }),
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } } as K8sObject,
+      ]),
+    ).toEqual(['DaemonSet/agent 3/4 ready', 'Deployment/web 1/3 ready']);
+  });
+});

@@ -236,3 +236,26 @@ export function verifyDrill(input: { expected: Readonly<Record<string, string>>;
 export function byKey(objects: Iterable<K8sObject>): Map<string, K8sObject> {
   return new Map([...objects].map((o) => [objectKey(o), o]));
 }
+
+/**
+ * Workloads of a restored drill namespace that are not available yet (as listed, with their
+ * status): Deployments, StatefulSets and ReplicaSets below their replicas ready, DaemonSets below
+ * their desired pods ready. Only meaningful on a member whose nodes can run pods.
+ */
+export function unavailableWorkloads(objects: Iterable<K8sObject>): string[] {
+  const out: string[] = [];
+  for (const o of objects) {
+    const spec = obj((o as Obj).spec);
+    const status = obj((o as Obj).status) ?? {};
+    const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+    const key = `${o.kind}/${o.metadata.name}`;
+    if (o.apiVersion === 'apps/v1' && (o.kind === 'Deployment' || o.kind === 'StatefulSet' || o.kind === 'ReplicaSet')) {
+      const want = typeof spec?.replicas === 'number' ? spec.replicas : 1;
+      if (n(status.readyReplicas) < want) out.push(`${key} ${n(status.readyReplicas)}/${want} ready`);
+    } else if (o.apiVersion === 'apps/v1' && o.kind === 'DaemonSet') {
+      const want = n(status.desiredNumberScheduled);
+      if (n(status.numberReady) < want) out.push(`${key} ${n(status.numberReady)}/${want} ready`);
+    }
+  }
+  return out.sort();
+}

@@ -176,3 +176,14 @@ describe('resolveDrillScope', () => {
     expect(r.tenants.map((t) => t.tenant)).toEqual(['ok']);
   });
 });
+
+describe('transient problems', () => {
+  it('are marked for a copy catching up or not checked yet, and not for a copy that cannot be drilled', () => {
+    const states = (edit: (t: ScopeTenant) => void) => resolve({ scope: { tenants: ['t'] }, to: 'remote-dr' }, [tenant('t', edit)]).problems;
+    expect(states((t) => (remote(t).state = 'StandbyUnreachable'))).toEqual([expect.objectContaining({ tenant: 't', transient: true })]);
+    expect(states((t) => (remote(t).state = 'Copying'))).toEqual([expect.objectContaining({ transient: true })]);
+    expect(states((t) => (remote(t).digest = B))).toEqual([expect.objectContaining({ transient: true })]);
+    expect(states((t) => (remote(t).state = 'NoRoom'))[0]!.transient).toBeUndefined();
+    expect(states((t) => (t.status!.operation = { kind: 'FailoverDrill', name: 'other', since: '2026-12-02T03:00:00Z' }))[0]!.transient).toBeUndefined();
+  });
+});
