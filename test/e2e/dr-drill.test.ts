@@ -86,7 +86,7 @@ const auditOf = (node: string): AuditEvent[] => readAuditLog(env.plane.clusters.
 const byLongyun = (e: AuditEvent) => identityFromUserAgent(e.userAgent) !== undefined;
 /** µs since the epoch, as the audit log's timestamps. */
 const micros = () => Date.now() * 1000;
-const eventMicros = (e: AuditEvent) => Date.parse(e.requestReceivedTimestamp) * 1000;
+const eventMicros = (e: AuditEvent) => e.receivedUs;
 
 /** Every object in a tenant's namespace on production, by kind/name → resourceVersion. */
 async function productionVersions(ns: string): Promise<Map<string, string>> {
