@@ -69,6 +69,7 @@ export class DrillRunner {
   private readonly now: () => Date;
   private readonly plurals = new Map<string, { at: number; plural: Map<string, string> }>();
   private readonly nodesOf = new Map<string, Measurement>();
+  private stopped = false;
   /** When this runner started: a successor connects to its members within seconds of it. */
   private readonly startedMs = Date.now();
 
@@ -102,6 +103,7 @@ export class DrillRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.informer.stop();
     await this.queue.shutdown();
   }
@@ -119,12 +121,18 @@ export class DrillRunner {
   }
 
   private async reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
-    for (;;) {
+    // Step after step while each moves the drill on (its writes reach the cache at once); a step
+    // that leaves the drill as it was is tried again later, never in a tight loop.
+    for (let last: string | undefined; ; ) {
+      if (this.stopped) return;
       const d = this.drill(name);
       if (!d) return;
       if (d.metadata.deletionTimestamp) return this.deleted(d);
       const step = nextDrillStep(d);
       if (step.type === 'none') return;
+      const here = `${step.type} ${d.metadata.resourceVersion}`;
+      if (here === last) return { requeueAfterMs: 1000 };
+      last = here;
       await this.opts.gate?.(name, step.type);
       try {
         await this.run(d, step);
