@@ -9,21 +9,21 @@ import { byKey, unavailableWorkloads, drillNamespace, drillNamespaceName, drillO
 import { resolveDrillScope } from '../controllers/dr/drill-scope.js';
 import { drillReport } from '../controllers/dr/drill-report.js';
 import { copyDigest } from '../controllers/dr/digest.js';
-import { DRILL_LABEL, DRILL_RECORD, type DrillPhase, type DrillStatus, type DrillTenantStatus, type FailoverDrill, type Measurement, type TenantDrills } from '../controllers/dr/drill-types.js';
+import { DRILL_LABEL, DRILL_RECORD, type DrillPhase, type DrillStatus, type DrillTenantStatus, type FailoverDrill, type TenantDrills } from '../controllers/dr/drill-types.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
 import { API_VERSION } from './crds.js';
 import { dropManagedFields, Informer } from './informer.js';
 import type { MemberCluster } from './member-cluster.js';
+import { DrillMemberIO } from './drill-member-io.js';
 import { KubeApiError, resourcePath, type RestClient } from './rest.js';
 import type { CloudNodeObj, StatusWriter, TenantObj } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
 import type * as k8s from '@kubernetes/client-node';
 
 export type DrillObj = FailoverDrill & k8s.KubernetesObject;
-/** An object as a member's API server returns it. */
-type Live = K8sObject & { metadata: K8sObject['metadata'] & { deletionTimestamp?: string; resourceVersion?: string } };
+
 export const DRILL_FINALIZER = 'longyun.io/drill-cleanup';
 /** Tenants restored or verified at once. */
 const TENANT_CONCURRENCY = 8;
@@ -67,8 +67,8 @@ export class DrillRunner {
   readonly informer: Informer<DrillObj>;
   private readonly queue: WorkQueue;
   private readonly now: () => Date;
-  private readonly plurals = new Map<string, { at: number; plural: Map<string, string> }>();
-  private readonly nodesOf = new Map<string, Measurement>();
+  /** Reads and writes on the standbys. */
+  private readonly io = new DrillMemberIO();
   private stopped = false;
   /** When this runner started: a successor connects to its members within seconds of it. */
   private readonly startedMs = Date.now();
@@ -309,17 +309,17 @@ export class DrillRunner {
     const m = this.standbyOf(t);
     const ns = t.namespace!;
     const tenantNs = tenantNamespace({ id: t.tenant });
-    const existing = await this.get(m, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const existing = await this.io.get(m, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     if (existing?.metadata.deletionTimestamp) throw new Wait(1000);
-    if (!existing) await this.create(m, drillNamespace(ns, t.tenant, d.metadata.name));
+    if (!existing) await this.io.create(m, drillNamespace(ns, t.tenant, d.metadata.name));
     const binding = m.accessBinding(t.tenant, ns);
     if (binding) {
-      await this.create(m, binding);
+      await this.io.create(m, binding);
       await m.awaitAccess(ns);
     }
-    await this.ensure(m, isolationPolicy(ns, d.metadata.name));
+    await this.io.ensure(m, isolationPolicy(ns, d.metadata.name));
     // What it is restored from: the record, when an earlier attempt wrote one; else the copy as its status has it now.
-    let record = readDrillRecord(await this.get(m, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: DRILL_RECORD, namespace: ns } }));
+    let record = readDrillRecord(await this.io.get(m, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: DRILL_RECORD, namespace: ns } }));
     let moved: string | undefined;
     if (!record) {
       const copy = this.host.tenant(t.tenant)?.status?.dr?.standbys.find((c) => c.centre === d.spec.to);
@@ -332,7 +332,7 @@ export class DrillRunner {
       const expectedDigest = copyDigest(new Map(Object.entries(expected)));
       if (expectedDigest !== t.expectedDigest) moved = `the copy moved on after the precheck; restored from its recovery point ${copy.recoveryPoint}`;
       record = { drill: d.metadata.name, tenant: t.tenant, recoveryPoint: copy.recoveryPoint, expectedDigest, expected };
-      await this.create(m, drillRecord(ns, record));
+      await this.io.create(m, drillRecord(ns, record));
     }
     if (!m.namespaceSynced(tenantNs)) throw new Wait(500);
     const standbyObjects = m.namespaceObjects(tenantNs) ?? new Map<string, K8sObject>();
@@ -340,7 +340,7 @@ export class DrillRunner {
     const issues = [...missing];
     for (const o of objects) {
       try {
-        await this.ensure(m, o);
+        await this.io.ensure(m, o);
       } catch (e) {
         issues.push({ object: `${o.apiVersion}/${o.kind}/${o.metadata.name}`, problem: 'failed', reason: (e as Error).message ?? String(e) });
       }
@@ -378,7 +378,7 @@ export class DrillRunner {
     const m = this.standbyOf(t);
     const ns = t.namespace!;
     const tenantNs = tenantNamespace({ id: t.tenant });
-    const record = readDrillRecord(await this.get(m, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: DRILL_RECORD, namespace: ns } }));
+    const record = readDrillRecord(await this.io.get(m, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: DRILL_RECORD, namespace: ns } }));
     if (!record) return tenantFailed(t, `the drill record ${ns}/${DRILL_RECORD} is missing or does not add up: the restore cannot be checked`);
     const kinds = new Set<string>();
     for (const key of Object.keys(record.expected)) if (whyNotRestored(key, tenantNs) === undefined) kinds.add(key.slice(0, key.lastIndexOf('/')));
@@ -386,14 +386,14 @@ export class DrillRunner {
     for (const kind of kinds) {
       const apiVersion = kind.slice(0, kind.lastIndexOf('/'));
       const k = kind.slice(kind.lastIndexOf('/') + 1);
-      const plural = await this.pluralOf(m, apiVersion, k);
+      const plural = await this.io.pluralOf(m, apiVersion, k);
       const list = await m.rest.request<{ items: K8sObject[] }>('GET', resourcePath({ apiVersion, kind: k, metadata: { namespace: ns } }, plural));
       for (const [key, o] of byKey(list.items.map((o) => ({ ...o, apiVersion, kind: k })))) restored.set(key, o);
     }
     const { inventory, issues } = verifyDrill({ expected: record.expected, restored, tenantNamespace: tenantNs });
-    const policy = await this.get(m, isolationPolicy(ns, ''));
+    const policy = await this.io.get(m, isolationPolicy(ns, ''));
     if (!policy) issues.unshift({ object: `networking.k8s.io/v1/NetworkPolicy/${isolationPolicy(ns, '').metadata.name}`, problem: 'failed', reason: 'the drill namespace is not isolated: its default-deny policy is missing' });
-    const availability = await this.availability(m);
+    const availability = await this.io.availability(m);
     let availabilityFailed: string | undefined;
     if (availability.state === 'Measured') {
       const down = unavailableWorkloads(restored.values());
@@ -404,21 +404,6 @@ export class DrillRunner {
       }
     }
     return tenantVerified(t, { inventory, issues, availability, ...(availabilityFailed ? { availabilityFailed } : {}) }, startedAt, this.now());
-  }
-
-  /** Workload availability can only be observed where pods can run: NotMeasured, with why, on a member without nodes. */
-  private async availability(m: MemberCluster): Promise<Measurement> {
-    const known = this.nodesOf.get(m.name);
-    if (known) return known;
-    let result: Measurement;
-    try {
-      const nodes = await m.rest.request<{ items: unknown[] }>('GET', '/api/v1/nodes?limit=1');
-      result = nodes.items.length === 0 ? { state: 'NotMeasured', reason: `${m.name} has no nodes (no kubelet runs there): no pod can start, so whether the workloads come up is not observed` } : { state: 'Measured' };
-    } catch (e) {
-      result = { state: 'NotMeasured', reason: `the nodes of ${m.name} cannot be read (${(e as Error).message}): whether the workloads come up is not observed` };
-    }
-    this.nodesOf.set(m.name, result);
-    return result;
   }
 
   // ---- CleaningUp and after ------------------------------------------------------------------
@@ -438,7 +423,7 @@ export class DrillRunner {
     for (const t of tenants) {
       const m = this.standbyOf(t);
       const ref = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: t.namespace! } };
-      const ns = await this.get(m, ref);
+      const ns = await this.io.get(m, ref);
       if (!ns) continue;
       // Only a drill's own namespace: never one it did not label.
       if (ns.metadata.labels?.[DRILL_LABEL] !== d.metadata.name) continue;
@@ -493,53 +478,6 @@ export class DrillRunner {
     }
     for (const t of d.status?.tenants ?? []) await this.release(d, t, false);
     await this.host.writer.readModifyWrite('failoverdrills', d.metadata.name, '', (cur) => ({ metadata: { finalizers: (cur.metadata.finalizers ?? []).filter((f: string) => f !== DRILL_FINALIZER) } }));
-  }
-
-  // ---- member I/O ----------------------------------------------------------------------------
-
-  private async pluralOf(m: MemberCluster, apiVersion: string, kind: string): Promise<string> {
-    let known = this.plurals.get(m.name);
-    if (!known || Date.now() - known.at > 30_000 || !known.plural.has(`${apiVersion}/${kind}`)) {
-      const disc = await m.discovery();
-      const plural = new Map<string, string>();
-      for (const [gv, resources] of Object.entries(disc.resources)) for (const r of resources) if (!r.name.includes('/')) plural.set(`${gv}/${r.kind}`, r.name);
-      this.plurals.set(m.name, (known = { at: Date.now(), plural }));
-    }
-    const p = known.plural.get(`${apiVersion}/${kind}`);
-    if (!p) throw new Error(`${apiVersion} ${kind} is not served on ${m.name}`);
-    return p;
-  }
-
-  private async get(m: MemberCluster, o: Pick<K8sObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<Live | undefined> {
-    try {
-      return await m.rest.request<Live>('GET', resourcePath(o, await this.pluralOf(m, o.apiVersion, o.kind)));
-    } catch (e) {
-      if (e instanceof KubeApiError && e.code === 404) return undefined;
-      throw e;
-    }
-  }
-
-  /** POST; an object that exists already is left as it is (an earlier attempt wrote it). */
-  private async create(m: MemberCluster, o: K8sObject): Promise<void> {
-    const plural = await this.pluralOf(m, o.apiVersion, o.kind);
-    try {
-      await m.rest.request('POST', resourcePath({ ...o, metadata: { ...o.metadata, name: '' } }, plural), o);
-    } catch (e) {
-      if (!(e instanceof KubeApiError && e.code === 409)) throw e;
-    }
-  }
-
-  /** POST, or PUT over what is there (an earlier attempt, or someone's edit): the object becomes exactly `o`. */
-  private async ensure(m: MemberCluster, o: K8sObject): Promise<void> {
-    const plural = await this.pluralOf(m, o.apiVersion, o.kind);
-    try {
-      await m.rest.request('POST', resourcePath({ ...o, metadata: { ...o.metadata, name: '' } }, plural), o);
-      return;
-    } catch (e) {
-      if (!(e instanceof KubeApiError && e.code === 409)) throw e;
-    }
-    const current = await this.get(m, o);
-    await m.rest.request('PUT', resourcePath(o, plural), { ...o, metadata: { ...o.metadata, resourceVersion: current?.metadata.resourceVersion } });
   }
 }
 
