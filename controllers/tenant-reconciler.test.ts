@@ -337,6 +337,29 @@ describe('the active copy', () => {
     expect(moved.status).toMatchObject({ node: 'tianshui-cloud', activeNode: 'gansu-provincial', epoch: 3 });
   });
 
+  it('is where its objects are applied, with that node\'s own address ranges; the home is not touched while another node is active', () => {
+    const home = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const moved = reconcileTenant(tenant({ status: { ...home.status, activeNode: 'gansu-provincial', epoch: 2 } }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    expect(applies(moved.actions).length).toBeGreaterThan(0);
+    expect(applies(moved.actions).every((a) => a.node === 'gansu-provincial')).toBe(true);
+    const nad = (d: { actions: TenantAction[] }) => applies(d.actions).find((a) => a.object.kind === 'NetworkAttachmentDefinition')!.object as K8sObject & { spec: { config: string } };
+    expect(nad(moved).spec.config).not.toBe(nad(home).spec.config);
+    expect(moved.status).toMatchObject({ node: 'tianshui-cloud', activeNode: 'gansu-provincial' });
+    // Deleting: from the active node.
+    const member = asObserved(applies(moved.actions).map((a) => a.object));
+    const deleting = tenant({ status: moved.status, metadata: { name: 'tianshui-permits', generation: 2, finalizers: [TENANT_FINALIZER], deletionTimestamp: now.toISOString() } });
+    const d = reconcileTenant(deleting, { nodes, allocated: none, memberObjects: member }, ctx);
+    expect(d.actions.filter((a) => a.type === 'delete').every((a) => a.type === 'delete' && a.node === 'gansu-provincial')).toBe(true);
+  });
+
+  it('waits for the active node to be Ready, not for the home', () => {
+    const home = reconcileTenant(tenant(), { nodes, allocated: none, memberObjects: new Map() }, ctx);
+    const down = nodes.map((n) => (n.name === 'gansu-provincial' ? { ...n, ready: false } : n));
+    const d = reconcileTenant(tenant({ status: { ...home.status, activeNode: 'gansu-provincial', epoch: 2 } }), { nodes: down, allocated: none, memberObjects: new Map() }, ctx);
+    expect(d.actions.filter((a) => a.type === 'apply')).toEqual([]);
+    expect(findCondition(d.status.conditions, TenantConditions.Ready)?.message).toMatch(/gansu-provincial/);
+  });
+
   it('is not set before placement', () => {
     const waiting = reconcileTenant(tenant({}, { node: 'no-such-node' }), { nodes, allocated: none, memberObjects: new Map() }, ctx);
     expect(waiting.status.activeNode).toBeUndefined();

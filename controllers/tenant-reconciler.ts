@@ -141,16 +141,18 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     const nsGoing = nsKey !== undefined && going(nsKey);
     const gone = (r: ObjectRef) => going(refKey(r)) || (nsGoing && r.namespace === namespaceOf);
     const unrecorded = [...(observed.memberObjects?.values() ?? [])].map(refOf).filter((r) => !recorded.has(refKey(r)) && !gone(r));
-    const left = node === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || (observed.memberObjects.has(refKey(r)) && !gone(r))), ...unrecorded];
+    // On the node holding the active copy (the home until a failover); the copier removes the others.
+    const active = tenant.status?.activeNode ?? node;
+    const left = active === undefined ? [] : [...applied.filter((r) => observed.memberObjects === undefined || (observed.memberObjects.has(refKey(r)) && !gone(r))), ...unrecorded];
     const nsLeft = left.some((r) => nsKey !== undefined && refKey(r) === nsKey);
-    for (const r of left) if (node && !(nsLeft && r.namespace === namespaceOf)) actions.push({ type: 'delete', node, ref: r });
+    for (const r of left) if (active && !(nsLeft && r.namespace === namespaceOf)) actions.push({ type: 'delete', node: active, ref: r });
     // The DR copier removes the standby copies, then the record of them (status.dr).
     const copies = (tenant.status as { dr?: { standbys?: Array<{ node?: string }> } } | undefined)?.dr?.standbys?.filter((s) => s.node).length ?? 0;
     set(
       TenantConditions.Ready,
       'False',
       Reasons.Deleting,
-      left.length ? `removing ${left.length} objects from ${node}` : copies ? `removed from ${node}; waiting for the DR copier to remove ${copies} standby cop${copies === 1 ? 'y' : 'ies'}` : 'removed from the member cluster',
+      left.length ? `removing ${left.length} objects from ${active}` : copies ? `removed from ${active}; waiting for the DR copier to remove ${copies} standby cop${copies === 1 ? 'y' : 'ies'}` : 'removed from the member cluster',
     );
     if (left.length === 0 && copies === 0) actions.push({ type: 'removeFinalizer' });
     const waiting = left.length > 0 || copies > 0;
@@ -202,17 +204,20 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
   } else {
     set(TenantConditions.Placed, 'True', tenant.spec.node ? Reasons.NodeRequested : Reasons.NodeChosen, `on "${chosen}"`);
   }
-  const nodeView = observed.nodes.find((n) => n.name === chosen);
+  // Where the tenant's objects are applied: the node holding its active copy — its home until a
+  // failover moves it (DR III). The home is never touched while another node is active.
+  const target = tenant.status?.activeNode ?? chosen;
+  const nodeView = observed.nodes.find((n) => n.name === target);
   if (!nodeView?.ready) {
-    set(TenantConditions.Ready, 'False', Reasons.NodeNotReady, `node "${chosen}" is not Ready`);
+    set(TenantConditions.Ready, 'False', Reasons.NodeNotReady, `node "${target}" is not Ready`);
     return { actions, status: { ...gen, conditions, phase: 'Provisioning', ...placedOn(chosen), appliedObjects: applied }, requeueAfterMs: 10_000 };
   }
 
   // 3. Provisioning: apply what is missing or drifted; delete what we applied that is no longer wanted.
   let desired: DesiredResource[];
   try {
-    desired = desiredObjects(ctx, tenant.metadata.name, tenant.spec, chosen);
-    const binding = observed.accessBinding?.(chosen);
+    desired = desiredObjects(ctx, tenant.metadata.name, tenant.spec, target);
+    const binding = observed.accessBinding?.(target);
     if (binding) {
       const at = desired.findIndex((d) => d.object.kind === 'Namespace') + 1;
       desired = [...desired.slice(0, at), { id: `tenant_${tenant.metadata.name}_access`, tenant: tenant.metadata.name, object: binding }, ...desired.slice(at)];
@@ -230,24 +235,24 @@ export function reconcileTenant(tenant: TenantResource, observed: TenantObserved
     const seen = observed.memberObjects?.get(key);
     if (seen === undefined) {
       missing++;
-      actions.push({ type: 'apply', node: chosen, object });
+      actions.push({ type: 'apply', node: target, object });
     } else if (!covers(seen, object)) {
       drifted++;
-      actions.push({ type: 'apply', node: chosen, object });
+      actions.push({ type: 'apply', node: target, object });
     }
   }
   if (observed.memberObjects !== undefined) {
-    for (const r of applied) if (!wanted.has(refKey(r)) && observed.memberObjects.has(refKey(r))) actions.push({ type: 'delete', node: chosen, ref: r });
+    for (const r of applied) if (!wanted.has(refKey(r)) && observed.memberObjects.has(refKey(r))) actions.push({ type: 'delete', node: target, ref: r });
   }
-  if (drifted > 0) actions.push({ type: 'event', eventType: 'Normal', reason: Reasons.DriftCorrected, message: `restored ${drifted} object${drifted === 1 ? '' : 's'} edited on ${chosen}` });
+  if (drifted > 0) actions.push({ type: 'event', eventType: 'Normal', reason: Reasons.DriftCorrected, message: `restored ${drifted} object${drifted === 1 ? '' : 's'} edited on ${target}` });
   const appliedObjects = [...wanted.values()].map(refOf);
   const pending = missing + drifted;
   if (pending > 0 || observed.memberObjects === undefined) {
-    set(TenantConditions.Provisioned, 'False', drifted ? Reasons.DriftCorrected : Reasons.Applying, `applying ${pending} of ${wanted.size} objects on ${chosen}`);
+    set(TenantConditions.Provisioned, 'False', drifted ? Reasons.DriftCorrected : Reasons.Applying, `applying ${pending} of ${wanted.size} objects on ${target}`);
     set(TenantConditions.Ready, 'False', Reasons.Applying, 'provisioning');
     return { actions, status: { ...gen, conditions, phase: 'Provisioning', ...placedOn(chosen), appliedObjects } };
   }
-  set(TenantConditions.Provisioned, 'True', Reasons.Applied, `${wanted.size} objects on ${chosen}`);
-  set(TenantConditions.Ready, 'True', Reasons.TenantReady, `ready on ${chosen}`);
+  set(TenantConditions.Provisioned, 'True', Reasons.Applied, `${wanted.size} objects on ${target}`);
+  set(TenantConditions.Ready, 'True', Reasons.TenantReady, `ready on ${target}`);
   return { actions, status: { ...gen, conditions, phase: 'Ready', ...placedOn(chosen), appliedObjects } };
 }

@@ -567,7 +567,9 @@ export class Operator {
       const tenant = this.tenantInformer?.cache.get(name);
       if (!tenant) return;
       const node = this.placedNode(tenant);
-      const member = node ? this.members.get(node) : undefined;
+      // The tenant's objects are on the node holding its active copy (its home until a failover).
+      const active = tenant.status?.activeNode ?? node;
+      const member = active ? this.members.get(active) : undefined;
       const withNode: TenantResource = node && !tenant.status?.node ? { ...tenant, status: { ...tenant.status, node } } : tenant;
       const ctx = { estate: this.opts.estate, plan: this.opts.plan, now: new Date() };
       // Reading what is committed and recording our placement happen with no await in between:
@@ -575,7 +577,7 @@ export class Operator {
       // placed needs the tally of the others.)
       const placing = node === undefined && !tenant.metadata.deletionTimestamp;
       const accessBinding = (on: string) => this.members.get(on)?.accessBinding(name, tenantNamespace({ id: name }));
-      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: placing ? this.committed(name) : new Map(), memberObjects: node ? member?.tenantObjects(name) : new Map(), accessBinding }, ctx);
+      const decision = reconcileTenant(withNode, { nodes: this.nodeViews(), allocated: placing ? this.committed(name) : new Map(), memberObjects: active ? member?.tenantObjects(name) : new Map(), accessBinding }, ctx);
       if (decision.status.node && !tenant.metadata.deletionTimestamp) this.placements.set(name, { node: decision.status.node, resources: quotaResources(tenant.spec.quota) });
       let finalizers = tenant.metadata.finalizers ?? [];
       let applied = 0;
@@ -587,7 +589,7 @@ export class Operator {
       const before = tenant.status?.node === undefined ? [] : (tenant.status.appliedObjects ?? []);
       const recorded = new Set(before.map(refKey));
       const intent: TenantStatus = { ...decision.status, appliedObjects: [...before, ...(decision.status.appliedObjects ?? []).filter((r) => !recorded.has(refKey(r)))] };
-      let writeAhead = decision.actions.some((a) => a.type === 'apply' && (a.node !== tenant.status?.node || !recorded.has(refKey(refOf(a.object)))));
+      let writeAhead = decision.actions.some((a) => a.type === 'apply' && (a.node !== (tenant.status?.activeNode ?? tenant.status?.node) || !recorded.has(refKey(refOf(a.object)))));
       for (const a of decision.actions) {
         switch (a.type) {
           case 'addFinalizer':
@@ -637,7 +639,7 @@ export class Operator {
       if (applied > 0 && status.node) {
         const again = reconcileTenant(
           { ...tenant, metadata: { ...tenant.metadata, finalizers }, status },
-          { nodes: this.nodeViews(), allocated: new Map(), memberObjects: this.members.get(status.node)?.tenantObjects(name), accessBinding },
+          { nodes: this.nodeViews(), allocated: new Map(), memberObjects: this.members.get(status.activeNode ?? status.node)?.tenantObjects(name), accessBinding },
           { ...ctx, now: new Date() },
         );
         if (again.actions.length === 0) {
