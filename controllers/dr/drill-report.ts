@@ -155,7 +155,7 @@ function markdownOf(r: DrillReportJson): string {
   if (!r.final) out.push(`> **Provisional**: the drill is still ${r.phase}. The final report is written when it finishes.`, '');
   out.push(
     table(
-      ['', ''],
+      ['Drill', r.name],
       [
         ['Date', r.date],
         ['Requested by', r.requestedBy],
@@ -180,7 +180,7 @@ function markdownOf(r: DrillReportJson): string {
   out.push('## Tenants', '');
   out.push(
     table(
-      ['Tenant', 'State', 'From', 'Standby', 'Recovery point', 'RTO', 'RTO target', 'RTO', 'RPO', 'RPO target', 'RPO', 'Expected', 'Restored', 'Missing', 'Differing', 'Skipped', 'Availability'],
+      ['Tenant', 'State', 'From', 'Standby', 'Recovery point', 'RTO', 'RTO target', 'RTO met', 'RPO', 'RPO target', 'RPO met', 'Expected', 'Restored', 'Missing', 'Differing', 'Skipped', 'Availability'],
       r.tenants.map((t) => [
         t.tenant,
         t.state,
