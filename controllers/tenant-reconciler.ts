@@ -2,6 +2,7 @@
 // (nodes, capacity committed, the tenant's objects on its member cluster) and the clock. A thin
 // runtime (operator/) does the I/O: it applies the actions and writes the status.
 import type { TenantDrills, TenantOperation } from './dr/drill-types.js';
+import type { LostAndFoundRecord, TenantFailovers } from './dr/failover-types.js';
 import { evaluateTenantPolicies, type TenantFinding } from '../policies/tenant-policies.js';
 import type { DesiredResource, K8sObject } from '../stacks/graph/types.js';
 import { DesiredStateError, tenantObjects } from '../stacks/graph/tenant-objects.js';
@@ -44,6 +45,10 @@ export interface TenantStatus {
   operation?: TenantOperation;
   /** Its last drill and last successful one (controllers/dr/drill-types.ts). */
   drills?: TenantDrills;
+  /** Its last failover and last failback (controllers/dr/failover-types.ts). */
+  failovers?: TenantFailovers;
+  /** Objects of an old active copy that changed after the recovery point an emergency failover promoted, kept aside. */
+  lostAndFound?: LostAndFoundRecord[];
 }
 
 export type TenantAction =

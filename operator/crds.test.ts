@@ -53,3 +53,50 @@ describe('the FailoverDrill and DrillSchedule CRDs', () => {
     expect(phase.enum).toEqual(['Pending', 'Precheck', 'Restoring', 'Verifying', 'CleaningUp', 'Succeeded', 'PartiallySucceeded', 'Failed', 'Aborted']);
   });
 });
+
+describe('the Failover CRD', () => {
+  it('is the shape of controllers/dr/failover-types.ts, as structural OpenAPI', async () => {
+    const { FailoverSpec, FailoverStatus, FailoverTenantStatus, FAILOVER_CRD, CRDS, TenantFailoverSummary, TenantFailovers, LostAndFoundRecord } = await import('./crds.js');
+    type Types = typeof import('../controllers/dr/failover-types.js');
+    expectTypeOf<Static<typeof FailoverSpec>>().toEqualTypeOf<import('../controllers/dr/failover-types.js').FailoverSpec>();
+    expectTypeOf<Static<typeof FailoverStatus>>().toEqualTypeOf<import('../controllers/dr/failover-types.js').FailoverStatus>();
+    expectTypeOf<Static<typeof FailoverTenantStatus>>().toEqualTypeOf<import('../controllers/dr/failover-types.js').FailoverTenantStatus>();
+    expectTypeOf<Static<typeof TenantFailoverSummary>>().toEqualTypeOf<import('../controllers/dr/failover-types.js').TenantFailoverSummary>();
+    expectTypeOf<Static<typeof TenantFailovers>>().toEqualTypeOf<import('../controllers/dr/failover-types.js').TenantFailovers>();
+    expectTypeOf<Static<typeof LostAndFoundRecord>>().toEqualTypeOf<import('../controllers/dr/failover-types.js').LostAndFoundRecord>();
+    expectTypeOf<Types['FAILOVER_PHASES'][number]>().toEqualTypeOf<NonNullable<Static<typeof FailoverStatus>['phase']>>();
+    expect(CRDS).toContain(FAILOVER_CRD);
+    const spec = FAILOVER_CRD.spec as { scope: string; names: { plural: string; shortNames: string[]; kind: string }; versions: Array<{ subresources: unknown; additionalPrinterColumns: Array<{ name: string; jsonPath: string }>; schema: { openAPIV3Schema: Schema } }> };
+    expect(spec.scope).toBe('Cluster');
+    expect(spec.names).toMatchObject({ kind: 'Failover', plural: 'failovers', shortNames: ['fo'] });
+    expect(FAILOVER_CRD.metadata).toMatchObject({ name: 'failovers.longyun.io' });
+    const v = spec.versions[0]!;
+    expect(v.subresources).toEqual({ status: {} });
+    expect(v.additionalPrinterColumns.map((c) => [c.name, c.jsonPath])).toEqual([
+      ['Phase', '.status.phase'],
+      ['Direction', '.spec.direction'],
+      ['Type', '.spec.type'],
+      ['Tenants', '.status.totals.tenants'],
+      ['Started', '.status.startedAt'],
+      ['Age', '.metadata.creationTimestamp'],
+    ]);
+    const root = v.schema.openAPIV3Schema.properties!;
+    expect(root.spec!.required).toEqual(['scope', 'direction', 'type']);
+    expect(root.spec!.properties!.type!.enum).toEqual(['planned', 'emergency']);
+    expect(root.spec!.properties!.to!.enum).toEqual(['same-city-dr', 'remote-dr']);
+    expect(root.status!.properties!.phase!.enum).toEqual(['Pending', 'Precheck', 'Fencing', 'FinalSync', 'Switching', 'Promoting', 'Verifying', 'Reprotecting', 'Succeeded', 'Failed', 'RolledBack']);
+    expect(root.status!.properties!.tenants!.items!.properties!.state!.enum).toEqual(['Pending', 'Fenced', 'Synced', 'Switched', 'Promoted', 'Verified', 'Reprotected', 'Failed', 'RolledBack']);
+    expect(JSON.stringify(FAILOVER_CRD)).not.toMatch(/patternProperties|anyOf|const|\$id/);
+  });
+
+  it('gives the Tenant status its failovers and lost+found, typed as the controllers\' TenantStatus', () => {
+    expectTypeOf<TenantStatusType['failovers']>().toEqualTypeOf<import('../controllers/dr/failover-types.js').TenantFailovers | undefined>();
+    expectTypeOf<TenantStatusType['lostAndFound']>().toEqualTypeOf<import('../controllers/dr/failover-types.js').LostAndFoundRecord[] | undefined>();
+    const status = statusSchema();
+    expect(Object.keys(status.properties!.failovers!.properties!)).toEqual(['lastFailover', 'lastFailback']);
+    expect(status.properties!.failovers!.properties!.lastFailback!.required).toEqual(['name', 'at', 'from', 'to', 'type', 'phase']);
+    const record = status.properties!.lostAndFound!.items!;
+    expect(record.required).toEqual(['failover', 'at', 'node', 'recoveryPoint', 'quarantineNamespace', 'objects']);
+    expect(record.properties!.objects!.items!.properties!.change!.enum).toEqual(['changed', 'added', 'deleted']);
+  });
+});

@@ -1,9 +1,11 @@
 // The operator's CustomResourceDefinitions, generated from the topology schema: CloudNode (a
-// member cluster of the 1+15+N cloud) and Tenant (a department's tenancy).
+// member cluster of the 1+15+N cloud) and Tenant (a department's tenancy); and from the DR shapes:
+// FailoverDrill, DrillSchedule and Failover.
 import { Type, type TSchema } from '@sinclair/typebox';
 import { toStructural, type OpenApiSchema } from '../topology/openapi.js';
 import { DR_CENTRES, STANDBY_STATES } from '../controllers/dr/status.js';
 import { DRILL_PHASES, DRILL_TENANT_STATES } from '../controllers/dr/drill-types.js';
+import { FAILOVER_PHASES, FAILOVER_TENANT_STATES } from '../controllers/dr/failover-types.js';
 import { CloudNodeSpec, TenantSpec } from '../topology/schema.js';
 
 export const GROUP = 'longyun.io';
@@ -68,6 +70,23 @@ export const TenantDrillSummary = Type.Object({
   rpoMet: Type.Optional(Type.Boolean()),
 });
 
+const FailoverPhase = literals(FAILOVER_PHASES);
+const FailoverType = literals(['planned', 'emergency'] as const);
+const LostAndFoundObject = Type.Object({ object: Type.String(), change: literals(['changed', 'added', 'deleted'] as const) });
+
+/** What a Tenant's status keeps of its last failover or failback (TenantFailoverSummary). */
+export const TenantFailoverSummary = Type.Object({ name: Type.String(), at: Type.String(), from: Type.String(), to: Type.String(), type: FailoverType, phase: FailoverPhase });
+export const TenantFailovers = Type.Object({ lastFailover: Type.Optional(TenantFailoverSummary), lastFailback: Type.Optional(TenantFailoverSummary) });
+/** Objects of an old active copy changed after the recovery point it was failed over from (LostAndFoundRecord). */
+export const LostAndFoundRecord = Type.Object({
+  failover: Type.String(),
+  at: Type.String(),
+  node: Type.String(),
+  recoveryPoint: Type.String(),
+  quarantineNamespace: Type.String(),
+  objects: Type.Array(LostAndFoundObject),
+});
+
 export const TenantStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer()),
   conditions: Type.Optional(Type.Array(Condition)),
@@ -80,6 +99,8 @@ export const TenantStatus = Type.Object({
   /** The one DR operation on the tenant (TenantOperation). */
   operation: Type.Optional(Type.Object({ kind: literals(['FailoverDrill', 'Failover', 'Migration'] as const), name: Type.String(), since: Type.String() })),
   drills: Type.Optional(Type.Object({ last: Type.Optional(TenantDrillSummary), lastSucceeded: Type.Optional(TenantDrillSummary) })),
+  failovers: Type.Optional(TenantFailovers),
+  lostAndFound: Type.Optional(Type.Array(LostAndFoundRecord)),
 });
 
 const DrillScope = Type.Object({ tenants: Type.Optional(Type.Array(Type.String(), { minItems: 1 })), node: Type.Optional(Type.String()), centre: Type.Optional(Type.String()) });
@@ -165,6 +186,66 @@ export const DrillScheduleStatus = Type.Object({
   lastDrill: Type.Optional(Type.Object({ name: Type.String(), phase: Type.Optional(DrillPhase), finishedAt: Type.Optional(Type.String()) })),
   lastSuccessfulTime: Type.Optional(Type.String()),
   lastSkipped: Type.Optional(Type.Object({ at: Type.String(), reason: Type.String() })),
+});
+
+export const FailoverSpec = Type.Object({
+  scope: DrillScope,
+  direction: literals(['failover', 'failback'] as const),
+  to: Type.Optional(Centre),
+  type: FailoverType,
+  dryRun: Type.Optional(Type.Boolean()),
+  abort: Type.Optional(Type.Boolean()),
+  requestedBy: Type.Optional(Type.String()),
+  notes: Type.Optional(Type.Array(DrillNote)),
+});
+
+export const FailoverTenantStatus = Type.Object({
+  tenant: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  state: literals(FAILOVER_TENANT_STATES),
+  message: Type.Optional(Type.String()),
+  epochBefore: Type.Optional(Type.Integer({ minimum: 1 })),
+  epochAfter: Type.Optional(Type.Integer({ minimum: 1 })),
+  recoveryPoint: Type.Optional(Type.String()),
+  switchedAt: Type.Optional(Type.String()),
+  verifiedAt: Type.Optional(Type.String()),
+  rtoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rpoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rtoTargetSeconds: Type.Number({ minimum: 0 }),
+  rpoTargetSeconds: Type.Number({ minimum: 0 }),
+  rtoMet: Type.Optional(Type.Boolean()),
+  rpoMet: Type.Optional(Type.Boolean()),
+  fenceRecord: Type.Optional(Type.String()),
+  digestBefore: Type.Optional(Type.String()),
+  digestAfter: Type.Optional(Type.String()),
+  lostAndFound: Type.Optional(Type.Object({ quarantineNamespace: Type.String(), objects: Type.Array(LostAndFoundObject) })),
+  plan: Type.Optional(Type.Array(Type.Object({ kind: literals(['fence', 'sync', 'switch', 'promote', 'verify', 'reprotect', 'quarantine'] as const), on: Type.String(), description: Type.String() }))),
+});
+
+export const FailoverStatus = Type.Object({
+  phase: Type.Optional(FailoverPhase),
+  observedGeneration: Type.Optional(Type.Integer()),
+  startedAt: Type.Optional(Type.String()),
+  switchedAt: Type.Optional(Type.String()),
+  finishedAt: Type.Optional(Type.String()),
+  transitions: Type.Optional(Type.Array(Type.Object({ phase: FailoverPhase, at: Type.String() }))),
+  rtoScope: Type.Optional(Type.Literal('objects')),
+  rpoScope: Type.Optional(Type.Literal('objects')),
+  volumeData: Type.Optional(Type.Object({ state: Type.Literal('NotMeasured'), reason: Type.String() })),
+  reason: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  tenants: Type.Optional(Type.Array(FailoverTenantStatus)),
+  totals: Type.Optional(
+    Type.Object({
+      tenants: Type.Integer(),
+      verified: Type.Integer(),
+      failed: Type.Integer(),
+      rolledBack: Type.Integer(),
+      maxRtoSeconds: Type.Optional(Type.Number()),
+      maxRpoSeconds: Type.Optional(Type.Number()),
+    }),
+  ),
 });
 
 interface CrdInput {
@@ -280,4 +361,21 @@ export const DRILL_SCHEDULE_CRD = crd({
   ],
 });
 
-export const CRDS = [CLOUD_NODE_CRD, TENANT_CRD, FAILOVER_DRILL_CRD, DRILL_SCHEDULE_CRD] as const;
+export const FAILOVER_CRD = crd({
+  kind: 'Failover',
+  plural: 'failovers',
+  shortNames: ['fo'],
+  scope: 'Cluster',
+  spec: FailoverSpec,
+  status: FailoverStatus,
+  columns: [
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Direction', type: 'string', jsonPath: '.spec.direction' },
+    { name: 'Type', type: 'string', jsonPath: '.spec.type' },
+    { name: 'Tenants', type: 'integer', jsonPath: '.status.totals.tenants' },
+    { name: 'Started', type: 'date', jsonPath: '.status.startedAt' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+});
+
+export const CRDS = [CLOUD_NODE_CRD, TENANT_CRD, FAILOVER_DRILL_CRD, DRILL_SCHEDULE_CRD, FAILOVER_CRD] as const;

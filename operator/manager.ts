@@ -74,9 +74,9 @@ export interface OperatorOptions {
 }
 
 
-/** A Tenant's status without what the DR controllers write there (the copier's, the drills'): not the tenant controller's to compare. */
+/** A Tenant's status without what the DR controllers write there (the copier's, the drills', the failovers'): not the tenant controller's to compare. */
 function tenantOwnStatus(status: TenantStatus | undefined): TenantStatus {
-  const { dr: _dr, operation: _op, drills: _drills, ...own } = status ?? {};
+  const { dr: _dr, operation: _op, drills: _drills, failovers: _failovers, lostAndFound: _lostAndFound, ...own } = status ?? {};
   return own;
 }
 

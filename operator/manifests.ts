@@ -26,8 +26,8 @@ export function operatorManifests(opts: ManifestOptions = {}): object[] {
       kind: 'ClusterRole',
       metadata: { name, labels },
       rules: [
-        { apiGroups: [GROUP], resources: ['cloudnodes', 'tenants', 'failoverdrills', 'drillschedules'], verbs: ['get', 'list', 'watch', 'patch'] },
-        { apiGroups: [GROUP], resources: ['cloudnodes/status', 'tenants/status', 'failoverdrills/status', 'drillschedules/status'], verbs: ['get', 'patch'] },
+        { apiGroups: [GROUP], resources: ['cloudnodes', 'tenants', 'failoverdrills', 'drillschedules', 'failovers'], verbs: ['get', 'list', 'watch', 'patch'] },
+        { apiGroups: [GROUP], resources: ['cloudnodes/status', 'tenants/status', 'failoverdrills/status', 'drillschedules/status', 'failovers/status'], verbs: ['get', 'patch'] },
         // A DrillSchedule starts drills, and prunes the finished ones beyond its history limits.
         { apiGroups: [GROUP], resources: ['failoverdrills'], verbs: ['create', 'delete'] },
         // Events about cluster-scoped CloudNodes and Tenants go to "default"; a repeat is a patch of

@@ -5,20 +5,22 @@
 import type { Estate } from '../../topology/estate.js';
 import type { DrPlan } from '../../topology/schema.js';
 import { didYouMean } from '../../topology/suggest.js';
-import type { DrillSpec, TenantOperation } from './drill-types.js';
+import type { DrillScope, DrillSpec, TenantOperation } from './drill-types.js';
 import { DR_CENTRES, humanDuration, lagSeconds, rpoText, type DrStatus, type StandbyCopyStatus } from './status.js';
 
 /** The parts of a Tenant the scope reads (structural: the CR as fetched). */
 export interface ScopeTenant {
   metadata: { name: string; deletionTimestamp?: string };
   spec: { quota?: unknown; dr?: DrPlan };
-  status?: { node?: string; activeNode?: string; dr?: DrStatus; operation?: TenantOperation; phase?: string };
+  status?: { node?: string; activeNode?: string; epoch?: number; dr?: DrStatus; operation?: TenantOperation; phase?: string };
 }
 
 /** The parts of a CloudNode the scope reads. */
 export interface ScopeNode {
   metadata: { name: string; deletionTimestamp?: string };
   spec: { role?: 'production' | 'standby'; datacentre?: string; protects?: string[]; kind?: string; unit?: string };
+  /** Read by a failback (the home must be Ready); absent in forms that do not carry it. */
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
 }
 
 /** A tenant a drill can restore: where from, where to, its targets and the recovery point it will restore. */
@@ -58,9 +60,11 @@ export interface DrillScopeInput {
   drill?: string;
 }
 
-const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
-const activeNode = (t: ScopeTenant) => t.status?.activeNode ?? t.status?.node;
-const list = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
+export const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+/** The node holding the tenant's active copy: status.activeNode, else its home (status.node). */
+export const activeNode = (t: ScopeTenant) => t.status?.activeNode ?? t.status?.node;
+export const quotedList = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
+const list = quotedList;
 
 /** The estate's production centre (role production), `production` standing for it. */
 function datacentreIds(estate: Estate): { ids: string[]; production: string | undefined } {
@@ -69,34 +73,32 @@ function datacentreIds(estate: Estate): { ids: string[]; production: string | un
 }
 
 /**
- * The tenants of a drill request, each with the standby copy it will restore, and every reason the
- * drill cannot run now. Tenants are resolved in name order; a tenant with a problem is left out of
- * `tenants`. Node and centre scopes cover the tenants there whose DR plan names `to`.
+ * A DR request's scope read against the estate and the management cluster: exactly one of
+ * tenants, node or centre, every name known (with the closest name when not). `tenants`: the named
+ * tenants with a DR plan, each once, with the field naming it. `place`: `at(node)` says whether a
+ * node is that node or stands in that centre. `noun` names the operation in messages ("drill").
  */
-export function resolveDrillScope(spec: Pick<DrillSpec, 'scope' | 'to'>, input: DrillScopeInput): { tenants: ResolvedDrillTenant[]; problems: DrillScopeProblem[] } {
+export function selectScope(
+  scope: DrillScope | undefined,
+  input: Pick<DrillScopeInput, 'estate' | 'tenants' | 'nodes'>,
+  noun: string,
+): { by: 'tenants'; tenants: ScopeTenant[]; problems: DrillScopeProblem[] } | { by: 'place'; field: string; where: string; at: (node: string | undefined) => boolean; problems: DrillScopeProblem[] } | { by: undefined; problems: DrillScopeProblem[] } {
   const problems: DrillScopeProblem[] = [];
-  const { estate, now } = input;
-  const to = spec.to;
-  if (!(DR_CENTRES as readonly string[]).includes(to)) {
-    problems.push({ field: 'spec.to', message: `unknown DR centre "${String(to)}"${didYouMean(String(to), DR_CENTRES)}: a drill restores into ${list(DR_CENTRES)}` });
-    return { tenants: [], problems };
-  }
-  const scope = spec.scope ?? {};
-  const given = (['tenants', 'node', 'centre'] as const).filter((k) => (k === 'tenants' ? (scope.tenants?.length ?? 0) > 0 : scope[k] !== undefined && scope[k] !== ''));
+  const { estate } = input;
+  const s = scope ?? {};
+  const given = (['tenants', 'node', 'centre'] as const).filter((k) => (k === 'tenants' ? (s.tenants?.length ?? 0) > 0 : s[k] !== undefined && s[k] !== ''));
   if (given.length !== 1) {
     const what = given.length === 0 ? 'names none' : `names ${given.join(' and ')}`;
-    problems.push({ field: 'spec.scope', message: `a drill's scope names exactly one of tenants, node or centre, but this one ${what}: give tenants (--tenant, repeatable), one node (--node) or one centre (--centre)` });
-    return { tenants: [], problems };
+    problems.push({ field: 'spec.scope', message: `a ${noun}'s scope names exactly one of tenants, node or centre, but this one ${what}: give tenants (--tenant, repeatable), one node (--node) or one centre (--centre)` });
+    return { by: undefined, problems };
   }
-
   const tenantByName = new Map(input.tenants.map((t) => [t.metadata.name, t]));
   const nodeByName = new Map(input.nodes.map((n) => [n.metadata.name, n]));
-  /** Explicit tenants are all checked; a node's or centre's only if their plan names `to`. */
-  const chosen: ScopeTenant[] = [];
 
   if (given[0] === 'tenants') {
+    const chosen: ScopeTenant[] = [];
     const seen = new Set<string>();
-    scope.tenants!.forEach((name, i) => {
+    s.tenants!.forEach((name, i) => {
       const field = `spec.scope.tenants[${i}]`;
       if (seen.has(name)) return;
       seen.add(name);
@@ -106,51 +108,65 @@ export function resolveDrillScope(spec: Pick<DrillSpec, 'scope' | 'to'>, input: 
         return;
       }
       if (!t.spec.dr) {
-        problems.push({ tenant: name, field, message: `tenant "${name}" has no DR plan (spec.dr): give it one (rpoMinutes, rtoMinutes, centres) or leave it out of the drill` });
+        problems.push({ tenant: name, field, message: `tenant "${name}" has no DR plan (spec.dr): give it one (rpoMinutes, rtoMinutes, centres) or leave it out of the ${noun}` });
         return;
       }
       chosen.push(t);
     });
-  } else {
-    let covered: ScopeTenant[];
-    let field: string;
-    let where: string;
-    if (given[0] === 'node') {
-      const name = scope.node!;
-      field = 'spec.scope.node';
-      if (!nodeByName.has(name)) {
-        problems.push({ field, message: `cloud node "${name}" not found${didYouMean(name, nodeByName.keys())}: "longyun node list" lists the onboarded nodes` });
-        return { tenants: [], problems };
-      }
-      where = `node "${name}"`;
-      covered = input.tenants.filter((t) => activeNode(t) === name);
-    } else {
-      const asked = scope.centre!;
-      field = 'spec.scope.centre';
-      const { ids, production } = datacentreIds(estate);
-      const id = asked === 'production' ? production : ids.includes(asked) ? asked : undefined;
-      if (id === undefined) {
-        const message =
-          asked === 'production'
-            ? `estate "${estate.name}" has no data centre with role production: name a centre by its id (${list(ids)})`
-            : `data centre "${asked}" not found in estate "${estate.name}"${didYouMean(asked, [...ids, 'production'])}: name one of ${list(ids)}, or "production" for the production centre`;
-        problems.push({ field, message });
-        return { tenants: [], problems };
-      }
-      where = `centre "${id}"`;
-      const datacentreOf = (node: string) => nodeByName.get(node)?.spec.datacentre ?? estate.cloudById.get(node)?.datacentre;
-      covered = input.tenants.filter((t) => {
-        const n = activeNode(t);
-        return n !== undefined && datacentreOf(n) === id;
-      });
+    return { by: 'tenants', tenants: chosen, problems };
+  }
+  if (given[0] === 'node') {
+    const name = s.node!;
+    const field = 'spec.scope.node';
+    if (!nodeByName.has(name)) {
+      problems.push({ field, message: `cloud node "${name}" not found${didYouMean(name, nodeByName.keys())}: "longyun node list" lists the onboarded nodes` });
+      return { by: undefined, problems };
     }
+    return { by: 'place', field, where: `node "${name}"`, at: (n) => n === name, problems };
+  }
+  const asked = s.centre!;
+  const field = 'spec.scope.centre';
+  const { ids, production } = datacentreIds(estate);
+  const id = asked === 'production' ? production : ids.includes(asked) ? asked : undefined;
+  if (id === undefined) {
+    const message =
+      asked === 'production'
+        ? `estate "${estate.name}" has no data centre with role production: name a centre by its id (${list(ids)})`
+        : `data centre "${asked}" not found in estate "${estate.name}"${didYouMean(asked, [...ids, 'production'])}: name one of ${list(ids)}, or "production" for the production centre`;
+    problems.push({ field, message });
+    return { by: undefined, problems };
+  }
+  const datacentreOf = (node: string) => nodeByName.get(node)?.spec.datacentre ?? estate.cloudById.get(node)?.datacentre;
+  return { by: 'place', field, where: `centre "${id}"`, at: (n) => n !== undefined && datacentreOf(n) === id, problems };
+}
+
+/**
+ * The tenants of a drill request, each with the standby copy it will restore, and every reason the
+ * drill cannot run now. Tenants are resolved in name order; a tenant with a problem is left out of
+ * `tenants`. Node and centre scopes cover the tenants there whose DR plan names `to`.
+ */
+export function resolveDrillScope(spec: Pick<DrillSpec, 'scope' | 'to'>, input: DrillScopeInput): { tenants: ResolvedDrillTenant[]; problems: DrillScopeProblem[] } {
+  const { now } = input;
+  const to = spec.to;
+  if (!(DR_CENTRES as readonly string[]).includes(to)) {
+    return { tenants: [], problems: [{ field: 'spec.to', message: `unknown DR centre "${String(to)}"${didYouMean(String(to), DR_CENTRES)}: a drill restores into ${list(DR_CENTRES)}` }] };
+  }
+  const sel = selectScope(spec.scope, input, 'drill');
+  const problems = sel.problems;
+  if (sel.by === undefined) return { tenants: [], problems };
+  const nodeByName = new Map(input.nodes.map((n) => [n.metadata.name, n]));
+  /** Explicit tenants are all checked; a node's or centre's only if their plan names `to`. */
+  const chosen: ScopeTenant[] = [];
+  if (sel.by === 'tenants') chosen.push(...sel.tenants);
+  else {
+    const covered = input.tenants.filter((t) => sel.at(activeNode(t)));
     const withPlan = covered.filter((t) => t.spec.dr !== undefined);
     const naming = withPlan.filter((t) => t.spec.dr!.centres.includes(to));
     if (withPlan.length === 0) {
-      problems.push({ field, message: `no tenant on ${where} has a DR plan (spec.dr): there is nothing to drill; "longyun dr status" lists the tenants with one` });
+      problems.push({ field: sel.field, message: `no tenant on ${sel.where} has a DR plan (spec.dr): there is nothing to drill; "longyun dr status" lists the tenants with one` });
     } else if (naming.length === 0) {
       const names = withPlan.map((t) => t.metadata.name).sort(byName);
-      problems.push({ field, message: `no tenant on ${where} has a DR plan naming ${to} (those with a plan: ${names.join(', ')}): drill --to ${DR_CENTRES.find((c) => c !== to)}, or add ${to} to their spec.dr.centres` });
+      problems.push({ field: sel.field, message: `no tenant on ${sel.where} has a DR plan naming ${to} (those with a plan: ${names.join(', ')}): drill --to ${DR_CENTRES.find((c) => c !== to)}, or add ${to} to their spec.dr.centres` });
     }
     chosen.push(...naming);
   }
@@ -163,6 +179,15 @@ export function resolveDrillScope(spec: Pick<DrillSpec, 'scope' | 'to'>, input: 
     else tenants.push(r.resolved);
   }
   return { tenants, problems };
+}
+
+/** Why the tenant is busy in another DR operation than `own` (one operation per tenant at a time), naming it and the fix; undefined when it is free or held by `own`. */
+export function operationConflict(t: ScopeTenant, own: { kind: TenantOperation['kind']; name: string | undefined }): string | undefined {
+  const op = t.status?.operation;
+  if (op === undefined || (op.kind === own.kind && op.name === own.name)) return undefined;
+  const fix =
+    op.kind === 'FailoverDrill' ? `wait for it, or \`longyun dr drill abort ${op.name}\`` : op.kind === 'Failover' ? `wait for it to finish ("longyun dr failover get ${op.name}"; before its switch \`longyun dr failover abort ${op.name}\` rolls it back)` : 'wait for it to finish';
+  return `tenant ${t.metadata.name} is in ${op.kind} ${op.name} since ${op.since}: ${fix}`;
 }
 
 /** One tenant of the scope: its plan, placement, operation and standby copy in `to`. */
@@ -187,11 +212,8 @@ function checkTenant(
   if (source === undefined) {
     return problem('status.node', `tenant "${name}" is not placed yet (status.node is empty, phase ${t.status?.phase ?? 'Pending'}): wait until "longyun tenant get ${name}" shows it Ready`);
   }
-  const op = t.status?.operation;
-  if (op !== undefined && !(op.kind === 'FailoverDrill' && op.name === input.drill)) {
-    const fix = op.kind === 'FailoverDrill' ? `wait for it, or \`longyun dr drill abort ${op.name}\`` : 'wait for it to finish';
-    return problem('status.operation', `tenant ${name} is in ${op.kind} ${op.name} since ${op.since}: ${fix}`);
-  }
+  const busy = operationConflict(t, { kind: 'FailoverDrill', name: input.drill });
+  if (busy !== undefined) return problem('status.operation', busy);
   const copy: StandbyCopyStatus | undefined = t.status?.dr?.standbys.find((s) => s.centre === to);
   const sfield = `status.dr.standbys[${to}]`;
   if (copy === undefined) {
