@@ -76,4 +76,21 @@ describe('dr status', () => {
     expect(table[3]).toMatch(/^ {2}remote-dr\s.*SourceUnreachable\s+Succeeded 2d$/);
     await expect(drStatusCommand(undefined, { output: 'table', drillMaxAgeDays: 'soon' }, source([drilled]))).rejects.toThrow('--drill-max-age-days must be a whole number of days, 1 or more');
   });
+
+  it('-o json and the table: the last failover and failback from status.failovers, the lost+found records and their object count', async () => {
+    const back = { name: 'failback-20261202-030000', at: '2026-12-02T03:00:00Z', from: 'gansu-provincial-remote-dr', to: 'gansu-provincial', type: 'planned' as const, phase: 'Succeeded' as const };
+    const over = { name: 'failover-20261201-220000', at: '2026-12-01T22:00:00Z', from: 'gansu-provincial', to: 'gansu-provincial-remote-dr', type: 'emergency' as const, phase: 'Succeeded' as const };
+    const record = { failover: over.name, at: '2026-12-01T23:00:00Z', node: 'gansu-provincial', recoveryPoint: '2026-12-01T21:59:30Z', quarantineNamespace: 'health-records-lost-4f2a9c', objects: [{ object: 'v1/ConfigMap/fees', change: 'changed' as const }] };
+    const moved: DrTenant = { ...HEALTH, status: { ...HEALTH.status!, epoch: 3, failovers: { lastFailover: over, lastFailback: back }, lostAndFound: [record] } };
+    const json = JSON.parse((await stdoutOf(() => drStatusCommand(undefined, { output: 'json' }, source([moved])))).out) as Record<string, unknown>[];
+    expect(json[0]).toMatchObject({ epoch: 3, lastFailover: over, lastFailback: back, lostAndFound: [record], lostAndFoundObjects: 1 });
+    const never = JSON.parse((await stdoutOf(() => drStatusCommand(undefined, { output: 'json' }, source([HEALTH])))).out) as Record<string, unknown>[];
+    expect(never[0]).toMatchObject({ lastFailover: null, lastFailback: null, lostAndFound: [], lostAndFoundObjects: 0 });
+    const table = (await stdoutOf(() => drStatusCommand(undefined, { output: 'table' }, source([moved])))).out;
+    expect(table.split('\n').slice(1, 3)).toEqual([
+      '  last failover failover-20261201-220000 Succeeded 6h 00m ago (emergency, gansu-provincial → gansu-provincial-remote-dr)',
+      '  last failback failback-20261202-030000 Succeeded 1h 00m ago (gansu-provincial-remote-dr → gansu-provincial)',
+    ]);
+    expect(table).toContain('  lost+found (failover-20261201-220000): 1 object kept aside in namespace health-records-lost-4f2a9c on node gansu-provincial: review them, then delete the namespace\n');
+  });
 });

@@ -92,7 +92,7 @@ const scopeFlags = (cmd: Command) =>
 export function registerDrCommands(program: Command): Command {
   const dr = program.command('dr').description('disaster recovery (two sites, three centres): standby copies of tenants in the DR centres and their recovery points');
   dr.command('status')
-    .description('per tenant with a DR plan: home and active node, epoch, RPO target, and per DR centre the standby, its recovery point, lag, digest match and state')
+    .description('per tenant with a DR plan: home and active node, epoch, RPO target, last failover and failback, lost+found, and per DR centre the standby, its recovery point, lag, digest match and state')
     .argument('[tenant]', 'only this tenant (shown even without a DR plan)')
     .option('--kubeconfig <file>', "the management cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
     .option('--context <name>', 'kubeconfig context')
@@ -108,6 +108,9 @@ above the RPO target is marked "!" (alert LongyunDrRecoveryPointLagHigh). LAST D
 tenant's last drill (status.drills.last), its phase and how long ago it finished, on the row of the
 centre it restored into; under the table, whether the last successful drill is older than
 --drill-max-age-days (policy dr-drill-recent).
+Under a tenant's header, its last failover and last failback (status.failovers) when it has had
+one; under its table, objects of an old active copy kept aside after an emergency failover
+(status.lostAndFound): review them, then delete the quarantine namespace.
 
 Exit codes: 0 ok · 1 error (no such tenant, the management cluster does not answer)
 
