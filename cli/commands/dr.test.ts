@@ -1,7 +1,8 @@
+import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import type { DrTenant, DrTenantRow } from '../../controllers/dr/status.js';
 import { HEALTH } from '../../controllers/dr/status.test-helpers.js';
-import { drStatusCommand, type DrStatusSource } from './dr.js';
+import { drStatusCommand, registerDrCommands, type DrStatusSource } from './dr.js';
 
 const NOW = new Date('2026-12-02T04:00:00Z');
 const ROADS: DrTenant = { metadata: { name: 'roads' }, spec: {}, status: { node: 'lanzhou-cloud', activeNode: 'lanzhou-cloud', epoch: 1 } };
@@ -92,5 +93,25 @@ describe('dr status', () => {
       '  last failback failback-20261202-030000 Succeeded 1h 00m ago (gansu-provincial-remote-dr → gansu-provincial)',
     ]);
     expect(table).toContain('  lost+found (failover-20261201-220000): 1 object kept aside in namespace health-records-lost-4f2a9c on node gansu-provincial: review them, then delete the namespace\n');
+  });
+});
+
+describe('dr failover: options and subcommands', () => {
+  it('with positional options (as main.ts sets them) a subcommand\'s options go to it, the request\'s to failover; failback has no --to', () => {
+    const seen: unknown[] = [];
+    const program = new Command().enablePositionalOptions().exitOverride();
+    const dr = registerDrCommands(program);
+    const failover = dr.commands.find((c) => c.name() === 'failover')!;
+    failover.action((o: Record<string, unknown>) => void seen.push(['failover', { ...o, estate: undefined }]));
+    failover.commands.find((c) => c.name() === 'get')!.action((name: string, o: Record<string, unknown>) => void seen.push(['get', name, o]));
+    const failback = dr.commands.find((c) => c.name() === 'failback')!.exitOverride().configureOutput({ writeErr: () => {} });
+    failback.action((o: Record<string, unknown>) => void seen.push(['failback', { ...o, estate: undefined }]));
+    program.parse(['dr', 'failover', 'get', 'f1', '-o', 'json', '--context', 'mgmt'], { from: 'user' });
+    program.parse(['dr', 'failover', '--tenant', 'a', '--tenant', 'b', '--to', 'remote-dr', '--emergency', '--dry-run', '-o', 'json'], { from: 'user' });
+    expect(seen).toEqual([
+      ['get', 'f1', { output: 'json', context: 'mgmt' }],
+      ['failover', { output: 'json', tenant: ['a', 'b'], to: 'remote-dr', emergency: true, dryRun: true, estate: undefined }],
+    ]);
+    expect(() => program.parse(['dr', 'failback', '--tenant', 'a', '--to', 'remote-dr'], { from: 'user' })).toThrow("unknown option '--to'");
   });
 });

@@ -256,7 +256,8 @@ const failoverScopeFlags = (cmd: Command, verb: 'failover' | 'failback') =>
 
 function registerFailoverCommands(dr: Command): void {
   const mod = () => import('./dr-failover.js');
-  // Positional options: `dr failover get NAME -o json` gives -o to get, not to failover.
+  // `dr failover` has options and subcommands: the program enables positional options (main.ts) so
+  // that `dr failover get NAME -o json` gives -o to get, not to failover.
   const failover = failoverScopeFlags(
     clusterFlags(dr.command('failover').description('move tenants\' active copy to their standby in a DR centre (planned: fenced and synced first, RPO 0; emergency: from the last recovery point); abort, list, get'))
       .enablePositionalOptions()
