@@ -12,7 +12,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 const program = new Command();
+// Positional options: each command parses only the options before its subcommand, so that
+// `dr failover get NAME -o json` gives -o to get, not to `dr failover` (which has options of its own).
 program
+  .enablePositionalOptions()
   .name('longyun')
   .description("陇云 longyun: plan and run Gansu's 1+15+N government cloud, dual-plane extranet and two-sites-three-centres DR")
   .version('0.1.0', '-V, --version')

@@ -1,7 +1,8 @@
+import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import type { DrTenant, DrTenantRow } from '../../controllers/dr/status.js';
 import { HEALTH } from '../../controllers/dr/status.test-helpers.js';
-import { drStatusCommand, type DrStatusSource } from './dr.js';
+import { drStatusCommand, registerDrCommands, type DrStatusSource } from './dr.js';
 
 const NOW = new Date('2026-12-02T04:00:00Z');
 const ROADS: DrTenant = { metadata: { name: 'roads' }, spec: {}, status: { node: 'lanzhou-cloud', activeNode: 'lanzhou-cloud', epoch: 1 } };
@@ -75,5 +76,42 @@ describe('dr status', () => {
     const table = (await stdoutOf(() => drStatusCommand(undefined, { output: 'table' }, source([drilled])))).out.split('\n');
     expect(table[3]).toMatch(/^ {2}remote-dr\s.*SourceUnreachable\s+Succeeded 2d$/);
     await expect(drStatusCommand(undefined, { output: 'table', drillMaxAgeDays: 'soon' }, source([drilled]))).rejects.toThrow('--drill-max-age-days must be a whole number of days, 1 or more');
+  });
+
+  it('-o json and the table: the last failover and failback from status.failovers, the lost+found records and their object count', async () => {
+    const back = { name: 'failback-20261202-030000', at: '2026-12-02T03:00:00Z', from: 'gansu-provincial-remote-dr', to: 'gansu-provincial', type: 'planned' as const, phase: 'Succeeded' as const };
+    const over = { name: 'failover-20261201-220000', at: '2026-12-01T22:00:00Z', from: 'gansu-provincial', to: 'gansu-provincial-remote-dr', type: 'emergency' as const, phase: 'Succeeded' as const };
+    const record = { failover: over.name, at: '2026-12-01T23:00:00Z', node: 'gansu-provincial', recoveryPoint: '2026-12-01T21:59:30Z', quarantineNamespace: 'health-records-lost-4f2a9c', objects: [{ object: 'v1/ConfigMap/fees', change: 'changed' as const }] };
+    const moved: DrTenant = { ...HEALTH, status: { ...HEALTH.status!, epoch: 3, failovers: { lastFailover: over, lastFailback: back }, lostAndFound: [record] } };
+    const json = JSON.parse((await stdoutOf(() => drStatusCommand(undefined, { output: 'json' }, source([moved])))).out) as Record<string, unknown>[];
+    expect(json[0]).toMatchObject({ epoch: 3, lastFailover: over, lastFailback: back, lostAndFound: [record], lostAndFoundObjects: 1 });
+    const never = JSON.parse((await stdoutOf(() => drStatusCommand(undefined, { output: 'json' }, source([HEALTH])))).out) as Record<string, unknown>[];
+    expect(never[0]).toMatchObject({ lastFailover: null, lastFailback: null, lostAndFound: [], lostAndFoundObjects: 0 });
+    const table = (await stdoutOf(() => drStatusCommand(undefined, { output: 'table' }, source([moved])))).out;
+    expect(table.split('\n').slice(1, 3)).toEqual([
+      '  last failover failover-20261201-220000 Succeeded 6h 00m ago (emergency, gansu-provincial → gansu-provincial-remote-dr)',
+      '  last failback failback-20261202-030000 Succeeded 1h 00m ago (gansu-provincial-remote-dr → gansu-provincial)',
+    ]);
+    expect(table).toContain('  lost+found (failover-20261201-220000): 1 object kept aside in namespace health-records-lost-4f2a9c on node gansu-provincial: review them, then delete the namespace\n');
+  });
+});
+
+describe('dr failover: options and subcommands', () => {
+  it('with positional options (as main.ts sets them) a subcommand\'s options go to it, the request\'s to failover; failback has no --to', () => {
+    const seen: unknown[] = [];
+    const program = new Command().enablePositionalOptions().exitOverride();
+    const dr = registerDrCommands(program);
+    const failover = dr.commands.find((c) => c.name() === 'failover')!;
+    failover.action((o: Record<string, unknown>) => void seen.push(['failover', { ...o, estate: undefined }]));
+    failover.commands.find((c) => c.name() === 'get')!.action((name: string, o: Record<string, unknown>) => void seen.push(['get', name, o]));
+    const failback = dr.commands.find((c) => c.name() === 'failback')!.exitOverride().configureOutput({ writeErr: () => {} });
+    failback.action((o: Record<string, unknown>) => void seen.push(['failback', { ...o, estate: undefined }]));
+    program.parse(['dr', 'failover', 'get', 'f1', '-o', 'json', '--context', 'mgmt'], { from: 'user' });
+    program.parse(['dr', 'failover', '--tenant', 'a', '--tenant', 'b', '--to', 'remote-dr', '--emergency', '--dry-run', '-o', 'json'], { from: 'user' });
+    expect(seen).toEqual([
+      ['get', 'f1', { output: 'json', context: 'mgmt' }],
+      ['failover', { output: 'json', tenant: ['a', 'b'], to: 'remote-dr', emergency: true, dryRun: true, estate: undefined }],
+    ]);
+    expect(() => program.parse(['dr', 'failback', '--tenant', 'a', '--to', 'remote-dr'], { from: 'user' })).toThrow("unknown option '--to'");
   });
 });

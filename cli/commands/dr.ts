@@ -88,11 +88,11 @@ const scopeFlags = (cmd: Command) =>
     .option('--centre <id>', 'every tenant of a lost centre: a data centre id of the estate, or "production" for its production centre')
     .addOption(new Option('--to <centre>', 'the DR centre whose standby the drill restores into').choices(['same-city-dr', 'remote-dr']).makeOptionMandatory());
 
-/** Adds `dr status`, `dr drill` and `dr schedule` to the program (`dr failover` comes later). */
+/** Adds `dr status`, `dr drill`, `dr schedule`, `dr failover` and `dr failback` to the program. */
 export function registerDrCommands(program: Command): Command {
   const dr = program.command('dr').description('disaster recovery (two sites, three centres): standby copies of tenants in the DR centres and their recovery points');
   dr.command('status')
-    .description('per tenant with a DR plan: home and active node, epoch, RPO target, and per DR centre the standby, its recovery point, lag, digest match and state')
+    .description('per tenant with a DR plan: home and active node, epoch, RPO target, last failover and failback, lost+found, and per DR centre the standby, its recovery point, lag, digest match and state')
     .argument('[tenant]', 'only this tenant (shown even without a DR plan)')
     .option('--kubeconfig <file>', "the management cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
     .option('--context <name>', 'kubeconfig context')
@@ -108,6 +108,9 @@ above the RPO target is marked "!" (alert LongyunDrRecoveryPointLagHigh). LAST D
 tenant's last drill (status.drills.last), its phase and how long ago it finished, on the row of the
 centre it restored into; under the table, whether the last successful drill is older than
 --drill-max-age-days (policy dr-drill-recent).
+Under a tenant's header, its last failover and last failback (status.failovers) when it has had
+one; under its table, objects of an old active copy kept aside after an emergency failover
+(status.lostAndFound): review them, then delete the quarantine namespace.
 
 Exit codes: 0 ok · 1 error (no such tenant, the management cluster does not answer)
 
@@ -120,6 +123,7 @@ Examples:
     .action(action(async (name: string | undefined, opts: DrStatusOptions) => drStatusCommand(name, opts)));
   registerDrillCommands(dr);
   registerScheduleCommands(dr);
+  registerFailoverCommands(dr);
   return dr;
 }
 
@@ -236,4 +240,73 @@ Examples:
   clusterFlags(schedule.command('resume').description('start drills again; a due time missed while suspended starts one drill at once').argument('<name>', 'schedule').addOption(outputFlag()))
     .addHelpText('after', '\nExamples:\n  $ longyun dr schedule resume weekly-health')
     .action(action(async (name: string, opts) => (await mod()).scheduleResume(name, opts)));
+}
+
+const failoverScopeFlags = (cmd: Command, verb: 'failover' | 'failback') =>
+  cmd
+    .option('--tenant <name>', `a tenant to ${verb === 'failover' ? 'fail over' : 'fail back'} (repeatable)`, repeat)
+    .option('--node <node>', 'every tenant whose active node is this cloud node')
+    .option('--centre <id>', 'every tenant of a centre: a data centre id of the estate, or "production" for its production centre')
+    .option('--dry-run', 'plan only: the operator checks the request and records each tenant\'s plan, changes nothing; the plan is printed when it is done')
+    .option('--name <name>', `the Failover's name (default: ${verb}-<yyyymmdd-hhmmss>, UTC)`)
+    .option('--note <text>', 'a note for the record')
+    .option('--wait', 'follow it: one line per phase and per tenant change, with elapsed time against the RTO target; exit 0 only if it Succeeded')
+    .option('-e, --estate <dir>', 'estate directory (its data centres and clouds)', defaultEstateDir())
+    .addOption(outputFlag());
+
+function registerFailoverCommands(dr: Command): void {
+  const mod = () => import('./dr-failover.js');
+  // `dr failover` has options and subcommands: the program enables positional options (main.ts) so
+  // that `dr failover get NAME -o json` gives -o to get, not to failover.
+  const failover = failoverScopeFlags(
+    clusterFlags(dr.command('failover').description('move tenants\' active copy to their standby in a DR centre (planned: fenced and synced first, RPO 0; emergency: from the last recovery point); abort, list, get'))
+      .enablePositionalOptions()
+      .addOption(new Option('--to <centre>', 'the DR centre whose standby becomes active').choices(['same-city-dr', 'remote-dr']))
+      .option('--planned', 'production answers: fence it, final sync, switch (RPO 0)')
+      .option('--emergency', 'production is gone: promote the last recovery point (RPO = its age); the old production is fenced when it answers again'),
+    'failover',
+  )
+    .addHelpText(
+      'after',
+      `
+Exactly one of --tenant/--node/--centre, --to, and exactly one of --planned and --emergency. The
+request is checked first (names, DR plans naming --to, standbys, no other operation on the tenants,
+a planned failover's copies current, an emergency one's recovery points); on any problem every one
+is listed with its fix and nothing is created. Before Switching, an abort or a failure rolls back to
+the source; at or after it the failover only goes forward. RTO and RPO are of API objects; volume
+data is Velero's and not measured.
+
+Exit codes: 0 created (with --wait or --dry-run: Succeeded) · 1 bad flags, refused, an error, or (with --wait or --dry-run) Failed or RolledBack
+
+Examples:
+  $ longyun dr failover --tenant health-records --to same-city-dr --planned --dry-run
+  $ longyun dr failover --tenant health-records --to same-city-dr --planned --wait --note "change CHG-412"
+  $ longyun dr failover --centre production --to remote-dr --emergency --wait -o json > failover.json   # the production centre is gone
+  $ longyun dr failover list`,
+    )
+    .action(action(async (opts) => (await mod()).failoverStart(opts)));
+  clusterFlags(failover.command('abort').description('stop a running failover: before Switching the operator rolls it back; at or after Switching it completes').argument('<name>', 'failover').addOption(outputFlag()))
+    .addHelpText('after', '\nExit codes: 0 abort requested (a warning when it is past the switch) · 1 the failover has already finished, or not found\n\nExamples:\n  $ longyun dr failover abort failover-20261202-040000')
+    .action(action(async (name: string, opts) => (await mod()).failoverAbort(name, opts)));
+  clusterFlags(failover.command('list').description('the failovers and failbacks: direction, type, phase, scope, from → to, tenants verified, worst RTO and RPO').addOption(outputFlag()))
+    .addHelpText('after', '\nA ✗ after MAX RTO or MAX RPO: some tenant missed its target.\n\nExamples:\n  $ longyun dr failover list\n  $ longyun dr failover list -o json | jq \'.[] | select(.status.phase != "Succeeded") | .metadata.name\'')
+    .action(action(async (opts) => (await mod()).failoverList(opts)));
+  clusterFlags(failover.command('get').description('a failover or failback: phase, times, per tenant from, to, state, epoch, RTO and RPO against targets, lost+found').argument('<name>', 'failover').addOption(outputFlag()))
+    .addHelpText('after', '\nExamples:\n  $ longyun dr failover get failover-20261202-040000\n  $ longyun dr failover get failover-20261202-040000 -o json | jq \'.status.tenants[] | {tenant, state, rtoSeconds, rpoSeconds}\'')
+    .action(action(async (name: string, opts) => (await mod()).failoverGet(name, opts)));
+  failoverScopeFlags(clusterFlags(dr.command('failback').description('bring tenants\' active copy back home (status.node): a planned failover, fenced and synced first, nothing lost')), 'failback')
+    .addHelpText(
+      'after',
+      `
+Exactly one of --tenant/--node/--centre; no --to (home) and no --emergency (always planned). The
+request is checked first; on any problem every one is listed with its fix and nothing is created.
+"longyun dr failover abort|list|get" handle failbacks too.
+
+Exit codes: 0 created (with --wait or --dry-run: Succeeded) · 1 bad flags, refused, an error, or (with --wait or --dry-run) Failed or RolledBack
+
+Examples:
+  $ longyun dr failback --tenant health-records --dry-run
+  $ longyun dr failback --node gansu-provincial --wait`,
+    )
+    .action(action(async (opts) => (await mod()).failbackStart(opts)));
 }

@@ -1,4 +1,4 @@
-// An in-memory management cluster for the drill and schedule commands' tests.
+// An in-memory management cluster for the drill, schedule and failover commands' tests.
 import type { DrillApi, DrillPlural } from './drill-api.js';
 
 type Obj = { metadata: { name: string; resourceVersion?: string } };
@@ -23,7 +23,7 @@ export interface FakeApi extends DrillApi {
 }
 
 export function fakeApi(objects: Partial<Record<DrillPlural, Obj[]>>, now: Date): FakeApi {
-  const store = { failoverdrills: new Map(), drillschedules: new Map(), tenants: new Map(), cloudnodes: new Map() } as Record<DrillPlural, Map<string, Obj>>;
+  const store = { failoverdrills: new Map(), drillschedules: new Map(), failovers: new Map(), tenants: new Map(), cloudnodes: new Map() } as Record<DrillPlural, Map<string, Obj>>;
   for (const [plural, list] of Object.entries(objects) as [DrillPlural, Obj[]][]) for (const o of list) store[plural].set(o.metadata.name, structuredClone(o));
   const api: FakeApi = {
     store,

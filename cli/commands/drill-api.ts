@@ -1,8 +1,8 @@
-// What the drill and schedule commands read and write on the management cluster, behind one small
+// What the drill, schedule and failover commands read and write on the management cluster, behind one small
 // interface so that their tests pass an in-memory one. The real one is the plain-JSON REST client.
 import type { ClusterOptions } from './cluster-client.js';
 
-export type DrillPlural = 'failoverdrills' | 'drillschedules' | 'tenants' | 'cloudnodes';
+export type DrillPlural = 'failoverdrills' | 'drillschedules' | 'failovers' | 'tenants' | 'cloudnodes';
 
 export interface DrillApi {
   list<T>(plural: DrillPlural): Promise<T[]>;

@@ -57,3 +57,28 @@ describe('DrStatusView', () => {
     expect(never).toContain('  drill overdue: no successful drill on record (a drill is due every 365 days)');
   });
 });
+
+describe('DrStatusView: failovers and lost+found', () => {
+  it('under the header the last failover and failback (those it has had); under the table each lost+found record, with what to do', () => {
+    const status = {
+      ...HEALTH.status!,
+      activeNode: 'gansu-provincial-remote-dr',
+      epoch: 3,
+      failovers: {
+        lastFailover: { name: 'failover-20261202-010000', at: '2026-12-02T01:00:00Z', from: 'gansu-provincial', to: 'gansu-provincial-remote-dr', type: 'emergency' as const, phase: 'Succeeded' as const },
+      },
+      lostAndFound: [
+        { failover: 'failover-20261202-010000', at: '2026-12-02T03:00:00Z', node: 'gansu-provincial', recoveryPoint: '2026-12-02T00:59:30Z', quarantineNamespace: 'health-records-lost-4f2a9c', objects: [{ object: 'v1/ConfigMap/fees', change: 'changed' as const }, { object: 'apps/v1/Deployment/intake', change: 'added' as const }] },
+      ],
+    };
+    const row = drTenantRow({ ...HEALTH, status }, NOW);
+    expect(row).toMatchObject({ lastFailover: status.failovers.lastFailover, lastFailback: undefined, lostAndFoundObjects: 2 });
+    const frame = renderToString(<DrStatusView tenants={[row]} now={NOW} />, { columns: 200 });
+    expect(lines(frame)[0]).toBe('health-records home gansu-provincial · active gansu-provincial-remote-dr · epoch 3 · RPO 15m (API objects)');
+    expect(lines(frame)[1]).toBe('  last failover failover-20261202-010000 Succeeded 3h 00m ago (emergency, gansu-provincial → gansu-provincial-remote-dr)');
+    expect(lines(frame)[2]).toMatch(/^ {2}CENTRE\s+STANDBY\s+RECOVERY POINT/);
+    expect(frame).toContain('  lost+found (failover-20261202-010000): 2 objects kept aside in namespace health-records-lost-4f2a9c on node gansu-provincial: review them, then delete the namespace\n');
+    // none of it without failovers: the header is followed by the table
+    expect(lines(renderToString(<DrStatusView tenants={[drTenantRow(HEALTH, NOW)]} now={NOW} />, { columns: 200 }))[1]).toMatch(/^ {2}CENTRE/);
+  });
+});

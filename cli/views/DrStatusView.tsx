@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import type { drillOverdue } from '../../policies/rules/dr-drill-recent.js';
+import type { TenantFailoverSummary } from '../../controllers/dr/failover-types.js';
 import { humanDuration, rpoText, shortDuration, type DigestMatch, type DrTenantRow, type StandbyRow } from '../../controllers/dr/status.js';
 import { Table, type Column } from './Table.js';
 
@@ -46,6 +47,18 @@ function cells(t: DrTenantRow, s: StandbyRow, now: Date, wide: boolean): string[
   return row;
 }
 
+/** `last failover failover-20261202-040000 Succeeded 2h 00m ago (emergency, gansu-provincial → gansu-provincial-remote-dr)`. */
+function failoverText(what: string, f: TenantFailoverSummary, now: Date): string {
+  const at = Date.parse(f.at);
+  const ago = Number.isNaN(at) ? '' : ` ${humanDuration((now.getTime() - at) / 1000)} ago`;
+  return `  last ${what} ${f.name} ${f.phase}${ago} (${what === 'failover' ? `${f.type}, ` : ''}${f.from} → ${f.to})`;
+}
+
+/** The lines under a tenant's header: its last failover and last failback (status.failovers), those it has had. */
+function failoverLines(t: DrTenantRow, now: Date): string[] {
+  return [t.lastFailover ? failoverText('failover', t.lastFailover, now) : undefined, t.lastFailback ? failoverText('failback', t.lastFailback, now) : undefined].filter((x) => x !== undefined);
+}
+
 /** The lines under a tenant's table: each centre's message and, wide, what was not copied and why. */
 function notes(t: DrStatusViewRow, wide: boolean): { text: string; warn?: boolean }[] {
   const out: { text: string; warn?: boolean }[] = [];
@@ -59,6 +72,10 @@ function notes(t: DrStatusViewRow, wide: boolean): { text: string; warn?: boolea
   const ok = t.lastSucceededDrill;
   const due = t.drillOverdue;
   if (due !== undefined) out.push({ text: `${due.overdue ? 'drill overdue: ' : ''}${due.message}${ok ? ` (${ok.name}, ${ok.to})` : ''}`, warn: due.overdue });
+  for (const r of t.lostAndFound) {
+    if (r.objects.length === 0) continue;
+    out.push({ text: `lost+found (${r.failover}): ${r.objects.length} object${r.objects.length === 1 ? '' : 's'} kept aside in namespace ${r.quarantineNamespace} on node ${r.node}: review them, then delete the namespace`, warn: true });
+  }
   return out;
 }
 
@@ -77,6 +94,9 @@ export function DrStatusView({ tenants, now, wide = false }: DrStatusViewProps):
             <Text color={t.activeNode !== undefined && t.activeNode !== t.home ? 'yellow' : undefined}>{t.activeNode ?? '-'}</Text> · epoch {t.epoch ?? '-'}
             {t.hasDrPlan ? ` · RPO ${t.rpoSeconds === undefined ? '-' : rpoText(t.rpoSeconds)} (API objects)` : ''}
           </Text>
+          {failoverLines(t, now).map((line) => (
+            <Text key={line}>{line}</Text>
+          ))}
           {t.hasDrPlan ? (
             <Box marginLeft={2} flexDirection="column">
               <Table columns={columns} rows={t.standbys.map((s) => cells(t, s, now, wide))} rowColor={(r) => (behind(t.standbys[r]!) ? 'red' : t.standbys[r]!.state === 'Current' ? undefined : 'yellow')} />

@@ -2,6 +2,7 @@
 // lag, whether a copy is within the RPO, whether its digest matches production's. Pure: the clock
 // is passed in. `longyun dr status` and the DR metrics both read it through these helpers.
 import type { TenantDrillSummary, TenantDrills } from './drill-types.js';
+import type { LostAndFoundRecord, TenantFailoverSummary, TenantFailovers } from './failover-types.js';
 
 export const DR_CENTRES = ['same-city-dr', 'remote-dr'] as const;
 export type DrCentre = (typeof DR_CENTRES)[number];
@@ -49,7 +50,17 @@ export interface DrStatus {
 export interface DrTenant {
   metadata: { name: string };
   spec: { dr?: { rpoMinutes: number; centres: readonly DrCentre[] } | undefined };
-  status?: { node?: string | undefined; activeNode?: string | undefined; epoch?: number | undefined; dr?: DrStatus | undefined; drills?: TenantDrills | undefined } | undefined;
+  status?:
+    | {
+        node?: string | undefined;
+        activeNode?: string | undefined;
+        epoch?: number | undefined;
+        dr?: DrStatus | undefined;
+        drills?: TenantDrills | undefined;
+        failovers?: TenantFailovers | undefined;
+        lostAndFound?: LostAndFoundRecord[] | undefined;
+      }
+    | undefined;
 }
 
 /** Seconds from the recovery point to `now` (never negative: a clock ahead of ours is lag 0); undefined without one. */
@@ -130,6 +141,12 @@ export interface DrTenantRow {
   /** The tenant's last drill and its last successful one (status.drills, written by the drill runner). */
   lastDrill: TenantDrillSummary | undefined;
   lastSucceededDrill: TenantDrillSummary | undefined;
+  /** The tenant's last failover and last failback (status.failovers, written by the failover runner). */
+  lastFailover: TenantFailoverSummary | undefined;
+  lastFailback: TenantFailoverSummary | undefined;
+  /** Objects of old active copies kept aside after emergency failovers (status.lostAndFound), and how many in all. */
+  lostAndFound: LostAndFoundRecord[];
+  lostAndFoundObjects: number;
 }
 
 /**
@@ -170,6 +187,10 @@ export function drTenantRow(t: DrTenant, now: Date): DrTenantRow {
     standbys,
     lastDrill: t.status?.drills?.last,
     lastSucceededDrill: t.status?.drills?.lastSucceeded,
+    lastFailover: t.status?.failovers?.lastFailover,
+    lastFailback: t.status?.failovers?.lastFailback,
+    lostAndFound: t.status?.lostAndFound ?? [],
+    lostAndFoundObjects: (t.status?.lostAndFound ?? []).reduce((n, r) => n + r.objects.length, 0),
   };
 }
 
