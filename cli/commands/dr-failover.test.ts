@@ -101,10 +101,10 @@ describe('dr failover / failback', () => {
     expect(api.store.failovers.size).toBe(0);
   });
 
-  it('without a validator the production one is used, and while resolveFailoverScope is not built in every request is refused, nothing created', async () => {
-    // LEAD: once controllers/dr/failover-scope.ts exists and is wired (failover-api.ts), replace this test.
+  it('without a validator the production one (resolveFailoverScope) checks the request against the cluster\'s state, and nothing is created on a problem', async () => {
     const api = fakeApi({}, NOW);
-    await expect(failoverStart({ ...failover, tenant: ['health-records'] }, { api, estate })).rejects.toThrow('cannot check a failover request against the cluster');
+    // The in-memory cluster has no such tenant: resolveFailoverScope says so, with the closest names.
+    await expect(failoverStart({ ...failover, tenant: ['no-such-tenant'] }, { api, estate })).rejects.toThrow(/no-such-tenant.*not found/);
     expect(api.store.failovers.size).toBe(0);
   });
 

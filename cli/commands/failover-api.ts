@@ -60,12 +60,5 @@ export interface FailoverDeps {
  * refuses every request until then). Until it is wired a request is refused, never created unchecked.
  */
 export async function productionFailoverValidator(): Promise<FailoverValidator> {
-  const specifier = ['..', '..', 'controllers', 'dr', 'failover-scope.js'].join('/');
-  try {
-    const mod = (await import(specifier)) as { resolveFailoverScope?: FailoverValidator };
-    if (typeof mod.resolveFailoverScope === 'function') return mod.resolveFailoverScope;
-  } catch {
-    // not built into this CLI: refused below
-  }
-  throw new LongyunError('this longyun cannot check a failover request against the cluster (controllers/dr/failover-scope.js is missing from the build): nothing was created; use a build that has it');
+  return (await import('../../controllers/dr/failover-scope.js')).resolveFailoverScope;
 }
