@@ -101,6 +101,12 @@ describe('dr failover / failback', () => {
     expect(api.store.failovers.size).toBe(0);
   });
 
+  it('refuses outright while the operator does not run Failovers (OPERATOR_RUNS_FAILOVERS), pointing to a drill, before reaching any cluster', async () => {
+    const { OPERATOR_RUNS_FAILOVERS } = await import('./dr-failover.js');
+    expect(OPERATOR_RUNS_FAILOVERS).toBe(false);
+    await expect(failoverStart({ ...failover, tenant: ['health-records'], kubeconfig: '/nonexistent/kubeconfig' } as never, { estate })).rejects.toThrow(/does not run failovers or failbacks yet.*nothing was created.*longyun dr drill start --tenant health-records --to remote-dr --wait/s);
+  });
+
   it('without a validator the production one (resolveFailoverScope) checks the request against the cluster\'s state, and nothing is created on a problem', async () => {
     const api = fakeApi({}, NOW);
     // The in-memory cluster has no such tenant: resolveFailoverScope says so, with the closest names.

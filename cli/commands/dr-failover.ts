@@ -69,8 +69,19 @@ export const failbackStart = (opts: FailoverStartOptions, deps: FailoverDeps = {
  * `--dry-run` and `--wait` follow it to the end (a dry run then prints each tenant's plan); exit 0
  * only if it Succeeded.
  */
+/**
+ * Whether this version's operator runs Failovers. Not yet: DR III's runtime (fencing, the switch,
+ * promotion, reprotection) is still to come, and a Failover nobody runs would sit Pending while an
+ * SRE waits on it. Until then `dr failover`/`dr failback` check the request and refuse to create
+ * it; tests inject an API and exercise the rest.
+ */
+export const OPERATOR_RUNS_FAILOVERS = false;
+
 async function startFailover(direction: FailoverDirection, opts: FailoverStartOptions, deps: FailoverDeps): Promise<number> {
   const req = failoverRequest(direction, opts);
+  if (!OPERATOR_RUNS_FAILOVERS && deps.api === undefined) {
+    throw new LongyunError(`this version's operator does not run failovers or failbacks yet (DR III is in progress): nothing was created. To rehearse recovery now, run an isolated drill: longyun dr drill start ${req.scope.tenants ? req.scope.tenants.map((t) => `--tenant ${t}`).join(' ') : req.scope.node ? `--node ${req.scope.node}` : `--centre ${req.scope.centre}`} --to ${req.to ?? 'same-city-dr'} --wait`);
+  }
   const a = await api(opts, deps);
   const now = a.now();
   const estate = deps.estate ?? (await import('../../topology/load.js')).loadEstate(opts.estate);
