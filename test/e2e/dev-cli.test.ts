@@ -47,7 +47,7 @@ describe('longyun dev up', () => {
       const mgmt = new RestClient(kubeConfigOf(plane.clusters[0]!.kubeconfig));
       const crdNames = async (rest: RestClient) =>
         (await rest.request<{ items: Array<{ metadata: { name: string } }> }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).items.map((c) => c.metadata.name).sort();
-      expect(await crdNames(mgmt)).toEqual(['cloudnodes.longyun.io', 'drillschedules.longyun.io', 'failoverdrills.longyun.io', 'tenants.longyun.io']);
+      expect(await crdNames(mgmt)).toEqual(['cloudnodes.longyun.io', 'drillschedules.longyun.io', 'failoverdrills.longyun.io', 'failovers.longyun.io', 'tenants.longyun.io']);
       expect(await crdNames(new RestClient(kubeConfigOf(plane.clusters[1]!.kubeconfig)))).toEqual(['backupstoragelocations.velero.io', 'network-attachment-definitions.k8s.cni.cncf.io', 'schedules.velero.io']);
 
       const nodes = await mgmt.request<{ items: Node[] }>('GET', '/apis/longyun.io/v1alpha1/cloudnodes');
