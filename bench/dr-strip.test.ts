@@ -45,11 +45,11 @@ describe('the stripping step', () => {
 
   it('drops what a standby rejects or must allocate itself, keeping a headless Service headless', () => {
     expect(stripForStandby(served('Service', { spec: { clusterIP: '127.64.0.9', clusterIPs: ['127.64.0.9'], ports: [{ port: 80, nodePort: 30080 }] } }), 'n')).toMatchObject({ spec: { ports: [{ port: 80 }] } });
-    expect((stripForStandby(served('Service', { spec: { clusterIP: '127.64.0.9' } }), 'n') as { spec: object }).spec).toEqual({});
-    expect((stripForStandby(served('Service', { spec: { clusterIP: 'None', clusterIPs: ['None'] } }), 'n') as { spec: object }).spec).toEqual({ clusterIP: 'None', clusterIPs: ['None'] });
-    expect((stripForStandby(served('PersistentVolumeClaim', { spec: { volumeName: 'pv-1', accessModes: ['ReadWriteOnce'] } }), 'n') as { spec: object }).spec).toEqual({ accessModes: ['ReadWriteOnce'] });
+    expect(stripForStandby(served('Service', { spec: { clusterIP: '127.64.0.9' } }), 'n').spec).toEqual({});
+    expect(stripForStandby(served('Service', { spec: { clusterIP: 'None', clusterIPs: ['None'] } }), 'n').spec).toEqual({ clusterIP: 'None', clusterIPs: ['None'] });
+    expect(stripForStandby(served('PersistentVolumeClaim', { spec: { volumeName: 'pv-1', accessModes: ['ReadWriteOnce'] } }), 'n').spec).toEqual({ accessModes: ['ReadWriteOnce'] });
     const job = stripForStandby(served('Job', { apiVersion: 'batch/v1', spec: { selector: { matchLabels: { 'controller-uid': 'u' } }, template: { metadata: { labels: { 'controller-uid': 'u', 'job-name': 'x', app: 'm' } }, spec: {} } } }), 'n');
-    expect((job as { spec: object }).spec).toEqual({ template: { metadata: { labels: { app: 'm' } }, spec: {} } });
+    expect(job.spec).toEqual({ template: { metadata: { labels: { app: 'm' } }, spec: {} } });
     expect(stripForStandby(served('ServiceAccount', { secrets: [{ name: 'x-token-abcde' }] }), 'n')).not.toHaveProperty('secrets');
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from './harness.js';
+import type { K8sObject } from '../stacks/graph/types.js';
 import { drWorkload, editedFields, editTarget, nextEdit, DR_PRODUCTION, type Edit } from './dr-workload.js';
 
 /** A JSON merge patch applied to a plain object (arrays replace: enough for editedFields, which finds the container by name). */
@@ -43,7 +44,7 @@ describe("the DR bench's workload", () => {
     for (const k of ['apps/v1/Deployment', 'apps/v1/StatefulSet', 'apps/v1/DaemonSet', 'batch/v1beta1/CronJob', 'batch/v1/Job', 'v1/ConfigMap', 'v1/Secret', 'v1/Service', 'v1/PersistentVolumeClaim', 'networking.k8s.io/v1/Ingress', 'v1/ServiceAccount', 'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding', 'bench.longyun.io/v1/AppProfile', 'bench.longyun.io/v1/DataExport']) {
       expect(kinds, k).toContain(k);
     }
-    const services = all.filter((o) => o.kind === 'Service') as Array<{ spec: { clusterIP?: string } }>;
+    const services = all.filter((o): o is K8sObject & { spec: { clusterIP?: string } } => o.kind === 'Service');
     expect(services.some((s) => s.spec.clusterIP === 'None')).toBe(true);
     expect(services.some((s) => s.spec.clusterIP === undefined)).toBe(true);
     const large = all.filter((o) => o.kind === 'ConfigMap' && JSON.stringify(o).length > 10_000).map((o) => JSON.stringify(o).length);

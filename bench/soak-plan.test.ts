@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { desiredObjects, type TenantResource } from '../controllers/tenant-reconciler.js';
 import { add, capacityResources, quotaResources, ZERO } from '../controllers/placement.js';
 import { evaluateTenantPolicies } from '../policies/tenant-policies.js';
-import type { K8sObject } from '../stacks/graph/types.js';
+import type { K8sObject, ObjectMeta } from '../stacks/graph/types.js';
 import { openAddressPlan } from '../topology/ipam/ledger-store.js';
 import { loadEstate } from '../topology/load.js';
 import { shippedEstateDir } from '../topology/paths.js';
 import { TenantSpec } from '../topology/schema.js';
 import { checkInvariants, editSpec, mulberry32, newSpec, parseWriteLine, rng, sentAfterDeadline, SOAK_CLOUDS, streams, tenantName, type Wanted } from './soak-plan.js';
+
+/** An object as the API server holds it: metadata with the server's own fields. */
+type ServedObject = K8sObject & { metadata: ObjectMeta & { uid: string; resourceVersion: string } };
 
 const estate = loadEstate(shippedEstateDir());
 const plan = openAddressPlan(estate);
@@ -106,7 +109,7 @@ describe('the soak\'s invariants', () => {
   const specA = newSpec(rng(1), 0);
   const specB = newSpec(rng(2), 1);
   /** What the API server returns for an applied object: what was sent, and fields of its own. */
-  const served = (o: K8sObject): K8sObject => ({ ...structuredClone(o), metadata: { ...structuredClone(o.metadata), uid: 'u', resourceVersion: '1' } });
+  const served = (o: K8sObject): ServedObject => ({ ...structuredClone(o), metadata: { ...structuredClone(o.metadata), uid: 'u', resourceVersion: '1' } });
   const ready = (name: string, spec: TenantSpec): TenantResource => ({
     metadata: { name, generation: 3 },
     spec,

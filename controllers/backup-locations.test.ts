@@ -1,11 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDesiredState } from '../stacks/graph/desired-state.js';
-import type { K8sObject } from '../stacks/graph/types.js';
+import type { K8sObject, ObjectMeta } from '../stacks/graph/types.js';
 import { copyGansu, editYaml, GANSU_DIR, removeDir } from '../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../topology/ipam/ledger-store.js';
 import { loadEstate } from '../topology/load.js';
 import { ownBackupLocation, reconcileBackupLocations } from './backup-locations.js';
 import { Reasons } from './conditions.js';
+
+/** An object as the member's API server holds it: metadata with the server's own fields. */
+type ServedObject = K8sObject & { metadata: ObjectMeta & { uid: string; resourceVersion: string } };
 
 const estate = loadEstate(GANSU_DIR);
 const NODE = 'tianshui-cloud';
@@ -44,7 +47,7 @@ describe('reconcileBackupLocations', () => {
   it('does nothing while what is on the member covers what is wanted; re-applies a drifted one', () => {
     const wanted = reconcileBackupLocations(estate, NODE, { tenants: [{ name: 'b', centres: bothCentres }], onMember: new Map() }).apply;
     // The server adds fields (uid, status, defaults): still covered.
-    const seen = wanted.map((o) => ({ ...structuredClone(o), status: { phase: 'Available' }, metadata: { ...o.metadata, uid: 'u-1', resourceVersion: '7' } }));
+    const seen = wanted.map((o): ServedObject => ({ ...structuredClone(o), status: { phase: 'Available' }, metadata: { ...o.metadata, uid: 'u-1', resourceVersion: '7' } }));
     const steady = reconcileBackupLocations(estate, NODE, { tenants: [{ name: 'b', centres: bothCentres }], onMember: onMember(seen) });
     expect(steady.apply).toEqual([]);
     expect(steady.delete).toEqual([]);

@@ -145,7 +145,7 @@ describe('H2Watcher against a local HTTP/2 server', () => {
   });
 
   it('puts streams on one connection up to the server limit, then on a new one; a lost connection ends its streams', async () => {
-    const open: http2.ServerHttp2Session[] = [];
+    const open: http2.Http2Session[] = [];
     const w = await serve(3, (stream) => {
       stream.respond({ ':status': 200 });
       stream.write('\n');

@@ -27,6 +27,8 @@ import { pluralOf } from './rest.js';
 
 const estate = loadEstate(GANSU_DIR);
 const plan = openAddressPlan(estate);
+/** A ClusterRoleBinding as memberClusterRoleBinding builds it (it returns `object`). */
+type ClusterRoleBinding = K8sObject & { roleRef: { apiGroup: string; kind: string; name: string }; subjects: Array<{ kind: string; name: string; namespace?: string; apiGroup?: string }> };
 const rulesOf = (o: object) => (o as { rules: PolicyRule[] }).rules;
 const member = rulesOf(memberClusterRole());
 const tenantRole = rulesOf(tenantClusterRole());
@@ -132,7 +134,7 @@ describe('what longyun may do on a member', () => {
   });
 
   it('binds longyun-member to the identities the member kubeconfig authenticates as, and longyun-tenant to the same ones per tenant namespace', () => {
-    const b = memberClusterRoleBinding(subjects) as K8sObject & { roleRef: unknown; subjects: unknown[] };
+    const b = memberClusterRoleBinding(subjects) as ClusterRoleBinding;
     expect(b.metadata.name).toBe('longyun-member');
     expect(b.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: MEMBER_CLUSTER_ROLE });
     expect(b.subjects).toEqual([

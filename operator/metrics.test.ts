@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Gauge } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { formatListen, HealthServerListenError, localUrl, METRICS, MetricsAddressError, metricsListen, OperatorMetrics, parseMetricsBindAddress, startHealthServer } from './metrics.js';
 
@@ -31,7 +32,7 @@ describe('gauges read at scrape time', () => {
     const m = new OperatorMetrics();
     let depth = 3;
     m.observe({ queueDepths: () => ({ tenant: depth, cloudnode: 0 }), tenantPhases: () => new Map([['Ready', 7], ['Pending', 1]]) });
-    const values = async (g: typeof m.tenants) => Object.fromEntries((await g.get()).values.map((v) => [Object.values(v.labels).join(), v.value]));
+    const values = async <L extends string>(g: Gauge<L>) => Object.fromEntries((await g.get()).values.map((v) => [Object.values(v.labels).join(), v.value]));
     expect(await values(m.queueDepth)).toEqual({ tenant: 3, cloudnode: 0 });
     depth = 5;
     expect((await values(m.queueDepth)).tenant).toBe(5);

@@ -1,10 +1,14 @@
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import type { K8sObject, ObjectMeta } from '../stacks/graph/types.js';
 import { KubeApiError } from './rest.js';
 import { errorCause, Limiter, NamespacedInformers, type KindRef } from './namespaced-informers.js';
 
 const kc = new k8s.KubeConfig();
 kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+
+/** An object as the API server returns it: metadata with a resourceVersion. */
+type ServedObject = K8sObject & { metadata: ObjectMeta & { resourceVersion: string } };
 
 const CM: KindRef = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' };
 const SECRET: KindRef = { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' };
@@ -36,7 +40,8 @@ function fakes(items: Record<string, object[]> = {}) {
     watch: async (path: string, _q: unknown, cb: (phase: string, obj: unknown) => void) => {
       const w = { cb, aborted: false };
       watches.set(path, w);
-      return { abort: () => (w.aborted = true) } as AbortController;
+      // Only abort() of the watch's AbortController is used: a partial one.
+      return { abort: () => { w.aborted = true; } } as AbortController;
     },
   };
   return { rest, watcher, watches, forbidden, maxInFlight: () => maxInFlight };
@@ -89,7 +94,8 @@ describe('NamespacedInformers', () => {
     expect(changes).toEqual(['ns0 ADDED ConfigMap/a', 'ns3 ADDED Role/r', 'ns0 DELETED ConfigMap/a']);
     expect(ni.objects('ns3').get('rbac.authorization.k8s.io/v1/Role/r')?.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     // Write-through: seen at once, without a change event.
-    ni.mutate({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns1', resourceVersion: '13' } });
+    const written: ServedObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns1', resourceVersion: '13' } };
+    ni.mutate(written);
     expect(ni.objects('ns1').has('v1/Secret/s')).toBe(true);
     expect(changes).toHaveLength(3);
     expect(ni.lists).toBe(15);
@@ -162,7 +168,7 @@ describe('NamespacedInformers', () => {
     const watcher = {
       watch: async () => {
         await gate;
-        return { abort: () => (aborted = true) } as AbortController;
+        return { abort: () => { aborted = true; } } as AbortController;
       },
     };
     const f = fakes();

@@ -113,7 +113,7 @@ describe('dr drill list, abort, cleanup, report', () => {
   });
 
   it('abort refuses a finished drill with its phase; sets spec.abort on a running one', async () => {
-    const api = fakeApi({ failoverdrills: [PARTIAL, { ...PARTIAL, metadata: { name: 'running' }, status: { phase: 'Restoring' } }] }, NOW);
+    const api = fakeApi({ failoverdrills: [PARTIAL, { ...PARTIAL, metadata: { name: 'running' }, status: { phase: 'Restoring' } } satisfies FailoverDrill] }, NOW);
     await expect(drillAbort('drill-20261202-040000', { output: 'table' }, { api })).rejects.toThrow('drill "drill-20261202-040000" already finished (phase PartiallySucceeded): there is nothing to abort');
     await expect(drillAbort('runing', { output: 'table' }, { api })).rejects.toThrow('drill "runing" not found (did you mean "running"?)');
     expect((await stdoutOf(() => drillAbort('running', { output: 'table' }, { api }))).out).toContain('failoverdrill/running abort requested (phase Restoring)');

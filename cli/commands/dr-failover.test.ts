@@ -235,7 +235,7 @@ describe('failoverWaitLines', () => {
 
 describe('dr failover abort, list', () => {
   it('abort refuses a finished failover with its phase; sets spec.abort on a running one; warns at or after Switching', async () => {
-    const api = fakeApi({ failovers: [EMERGENCY, { ...EMERGENCY, metadata: { name: 'fencing' }, status: { phase: 'Fencing' } }, { ...EMERGENCY, metadata: { name: 'promoting' }, status: { phase: 'Promoting' } }] }, NOW);
+    const api = fakeApi({ failovers: [EMERGENCY, { ...EMERGENCY, metadata: { name: 'fencing' }, status: { phase: 'Fencing' } } satisfies Failover, { ...EMERGENCY, metadata: { name: 'promoting' }, status: { phase: 'Promoting' } } satisfies Failover] }, NOW);
     await expect(failoverAbort('failover-20261202-040000', { output: 'table' }, { api })).rejects.toThrow('failover "failover-20261202-040000" already finished (phase Failed): there is nothing to abort');
     await expect(failoverAbort('fencng', { output: 'table' }, { api })).rejects.toThrow('failover "fencng" not found (did you mean "fencing"?)');
     const before = await outputOf(() => failoverAbort('fencing', { output: 'table' }, { api }));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runs } from '../../test/property-runs.js';
-import { LABELS, type K8sObject } from '../../stacks/graph/types.js';
+import { LABELS, type K8sObject, type ObjectMeta } from '../../stacks/graph/types.js';
 import { type ObjectRef } from '../tenant-reconciler.js';
 import { planCopy } from './copy-plan.js';
 import { STANDBY_RECORD } from './copy-kinds.js';
@@ -23,11 +23,15 @@ function attachment(plane: string, ranges: string[]): K8sObject {
   return { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: plane, namespace: NS, labels: { [LABELS.tenant]: NS } }, spec: { config: JSON.stringify(config) } };
 }
 
+/** Metadata as a server returns it: a uid of its own. */
+type ServerMeta = ObjectMeta & { uid?: string };
+
 let rv = 100;
 /** As a server holds an object after a write: its own fields added (uid kept), a fresh resourceVersion, a status. */
 function served(o: K8sObject, before?: K8sObject): K8sObject {
-  const meta = o.metadata as Record<string, unknown>;
-  const uid = (before?.metadata as Record<string, unknown> | undefined)?.uid ?? meta.uid ?? `uid-${objectKey(o)}`;
+  const meta: ServerMeta = o.metadata;
+  const beforeMeta: ServerMeta | undefined = before?.metadata;
+  const uid = beforeMeta?.uid ?? meta.uid ?? `uid-${objectKey(o)}`;
   return { ...structuredClone(o), metadata: { ...structuredClone(o.metadata), uid, resourceVersion: String(rv++), creationTimestamp: '2026-12-03T02:00:00Z' }, status: { observedGeneration: 2 } } as K8sObject;
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runs } from '../../test/property-runs.js';
-import type { K8sObject } from '../../stacks/graph/types.js';
+import type { K8sObject, ObjectMeta } from '../../stacks/graph/types.js';
 import { canonicalJson, copyDigest, objectDigest, objectKey } from './digest.js';
 import { normalize } from './normalize.js';
 import { captured120, serverObject } from './objects.test-helpers.js';
@@ -41,7 +41,7 @@ describe('normalize on objects kube-apiserver 1.20.2 returned', () => {
   it('gives the same source form to an object re-created on another cluster', () => {
     // What a standby's server returns for the same Job and Service: other uid, IPs, times.
     const job = captured120('Job');
-    const other = JSON.parse(JSON.stringify(job).replaceAll(job.metadata && (job.metadata as { uid: string }).uid, '0f0f0f0f-1111-2222-3333-444444444444')) as K8sObject;
+    const other = JSON.parse(JSON.stringify(job).replaceAll(job.metadata && (job.metadata as ObjectMeta & { uid: string }).uid, '0f0f0f0f-1111-2222-3333-444444444444')) as K8sObject;
     Object.assign(other.metadata, { resourceVersion: '99', creationTimestamp: '2026-12-03T00:00:00Z' });
     expect(objectDigest(other)).toBe(objectDigest(job));
     const svc = captured120('Service');

@@ -12,7 +12,11 @@ import { down, kubeconfigYaml, RESTRICTED_USER, up, type DevCluster, type DevCon
 import { H2Watcher } from '../../operator/h2-watch.js';
 import { errorCause, NamespacedInformers, type ChangeType, type KindRef } from '../../operator/namespaced-informers.js';
 import { RestClient, UserAgentKubeConfig } from '../../operator/rest.js';
+import type { ObjectMeta } from '../../stacks/graph/types.js';
 import { kubeConfigOf, waitFor } from './operator-helpers.js';
+
+/** Metadata as the API server returns it (the watch's objects): a resourceVersion. */
+type ServerMeta = ObjectMeta & { resourceVersion?: string };
 
 const NAMESPACES = 60;
 const KINDS: KindRef[] = [
@@ -65,7 +69,7 @@ describe('NamespacedInformers over HTTP/2', () => {
     const ni = new NamespacedInformers(
       kc,
       KINDS,
-      { onChange: (ns, o, type) => changes.push({ ns, type, key: `${o.kind}/${o.metadata.name}`, rv: o.metadata.resourceVersion }), onError: (ns, k, e) => errors.push(`${ns} ${k.kind}: ${errorCause(e)}`) },
+      { onChange: (ns, o, type) => changes.push({ ns, type, key: `${o.kind}/${o.metadata.name}`, rv: (o.metadata as ServerMeta).resourceVersion }), onError: (ns, k, e) => errors.push(`${ns} ${k.kind}: ${errorCause(e)}`) },
       { watcher },
     );
     try {

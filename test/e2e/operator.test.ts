@@ -12,6 +12,7 @@ import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
 import { restartApiserver, RESTRICTED_USER } from '../../operator/dev-cluster/index.js';
 import { RestClient } from '../../operator/rest.js';
+import type { K8sObject } from '../../stacks/graph/types.js';
 import { canI, editQuotaOnMember, startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
@@ -245,7 +246,8 @@ describe('operator on real API servers', () => {
   it('keeps a backup storage location while any tenant on the node needs it, removes it after the last one, and never touches one it did not make', async () => {
     // Someone else's location in Velero's namespace (made with the member's admin credentials).
     const admin = new RestClient(env.members[0]!);
-    await admin.apply({ apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'default', namespace: 'velero' }, spec: { provider: 'aws', objectStorage: { bucket: 'ops-own' } } }, 'someone-else');
+    const theirs: K8sObject = { apiVersion: 'velero.io/v1', kind: 'BackupStorageLocation', metadata: { name: 'default', namespace: 'velero' }, spec: { provider: 'aws', objectStorage: { bucket: 'ops-own' } } };
+    await admin.apply(theirs, 'someone-else');
     await createTenant('tianshui-land-records', {
       department: 'tianshui-big-data',
       quota: { cpu: '2', memory: '4Gi', storage: '50Gi' },
