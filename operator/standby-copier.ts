@@ -19,6 +19,7 @@ import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
 import type { Capacity, DrPlan } from '../topology/schema.js';
 import { standbyFor } from '../controllers/dr/standbys.js';
+import { sourceForCopy } from '../controllers/dr/fence.js';
 import { KubeApiError } from './rest.js';
 import type { MemberCluster } from './member-cluster.js';
 import { WorkQueue } from './work-queue.js';
@@ -372,8 +373,10 @@ export class StandbyCopier {
       sourceMember.watchCopies(ns);
       target.setCopyKinds(targetKinds.kinds);
       target.watchCopies(ns);
-      const sourceObjects = sourceMember.namespaceObjects(ns);
-      const namespaceObject = sourceMember.namespaceObject(ns);
+      const liveObjects = sourceMember.namespaceObjects(ns);
+      const liveNamespace = sourceMember.namespaceObject(ns);
+      // A fenced source (a planned failover) is copied as it was before fencing.
+      const { objects: sourceObjects, namespaceObject } = liveObjects && liveNamespace ? sourceForCopy(ns, liveObjects, liveNamespace) : { objects: liveObjects, namespaceObject: liveNamespace };
       if (!sourceObjects || !namespaceObject) {
         standbys.push({ centre, node: node.name, state: 'Copying', message: `waiting for ${ns} on ${source}`, ...keep });
         pending++;

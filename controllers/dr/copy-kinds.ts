@@ -1,6 +1,7 @@
 // Which kinds a standby copy holds, found from the member's API discovery (not a fixed list), and
 // which objects of those kinds are still left out. Pure: the runtime reads /api, /apis and each
 // group-version's resource list and passes them in.
+import { FENCE_RECORD } from './failover-types.js';
 import type { K8sObject } from '../../stacks/graph/types.js';
 
 /** What the runtime reads from a member's discovery endpoints. */
@@ -149,6 +150,7 @@ export function whyNotCopied(o: K8sObject): string | undefined {
   if (group === '' && o.kind === 'Secret' && o.type === 'kubernetes.io/service-account-token') return "a ServiceAccount token: each cluster's token controller makes its own";
   if (group === '' && o.kind === 'ConfigMap' && o.metadata.name === ROOT_CA_CONFIGMAP) return "the cluster's CA bundle: each cluster publishes its own";
   if (group === '' && o.kind === 'ConfigMap' && o.metadata.name === STANDBY_RECORD) return 'the standby record itself: written by the copier on the standby';
+  if (group === '' && o.kind === 'ConfigMap' && o.metadata.name === FENCE_RECORD) return "the fence record: what a failover's fencing changed on this cluster (a fenced source is copied as it was before fencing)";
   if (group === 'rbac.authorization.k8s.io' && o.kind === 'RoleBinding' && o.metadata.name === TENANT_ROLE_BINDING) return "longyun's own access to the namespace: each cluster binds its own subjects";
   return undefined;
 }

@@ -420,3 +420,31 @@ describe('quarantine', () => {
     );
   });
 });
+
+describe('sourceForCopy', () => {
+  it('copies a fenced source as it was before fencing: the same source digests, production\'s replicas in the standby record, the fence record not copied', async () => {
+    const { sourceForCopy } = await import('./fence.js');
+    const { whyNotCopied } = await import('./copy-kinds.js');
+    const original = byKey(CAPTURED.map((o) => served(o)));
+    const nsKey = [...original.keys()].find((k) => k.startsWith('v1/Namespace/'))!;
+    const copyOf = (objects: ReadonlyMap<string, K8sObject>) => {
+      const namespaceObject = objects.get(nsKey)!;
+      const rest = new Map([...objects].filter(([k]) => k !== nsKey));
+      const src = sourceForCopy(NS, rest, namespaceObject);
+      return planCopy({ namespace: NS, sourceNode: NODE, source: src.objects, standby: undefined, standbyKinds: new Set(CAPTURED.map((o) => `${o.apiVersion}/${o.kind}`).concat('v1/ConfigMap')), namespaceObject: src.namespaceObject });
+    };
+    const { after } = fence(original);
+    expect(after.has(`v1/ConfigMap/${FENCE_RECORD}`)).toBe(true);
+    const before = copyOf(original);
+    const fenced = copyOf(after);
+    expect(fenced.sourceDigest).toBe(before.sourceDigest);
+    expect([...fenced.sourceDigests.keys()]).not.toContain(`v1/ConfigMap/${FENCE_RECORD}`);
+    const record = readRecord(fenced.apply.find((o) => o.kind === 'ConfigMap' && o.metadata.name === STANDBY_RECORD));
+    const web = [...record].find(([k]) => k.startsWith('apps/v1/Deployment/'))![1];
+    expect(web).toEqual({ replicas: spec(original.get([...original.keys()].find((k) => k.startsWith('apps/v1/Deployment/'))!)).replicas });
+    // Without the source view the fenced zeros would be copied: the check above can fail.
+    const raw = planCopy({ namespace: NS, sourceNode: NODE, source: new Map([...after].filter(([k]) => k !== nsKey)), standby: undefined, standbyKinds: new Set(CAPTURED.map((o) => `${o.apiVersion}/${o.kind}`)), namespaceObject: after.get(nsKey)! });
+    expect(raw.sourceDigest).not.toBe(before.sourceDigest);
+    expect(whyNotCopied(after.get(`v1/ConfigMap/${FENCE_RECORD}`)!)).toMatch(/fence record/);
+  });
+});

@@ -457,3 +457,19 @@ export function quarantineObjects(input: QuarantineInput): K8sObject[] {
   out.push({ ...rec, metadata: { ...rec.metadata, labels: { ...rec.metadata.labels, [QUARANTINE_LABEL]: input.tenant } } });
   return out.sort(byRank);
 }
+
+/**
+ * What the DR copier copies from a source namespace: the namespace as it was before fencing when
+ * it is fenced (a planned failover's final sync must carry production's replicas, Services and
+ * schedules, not the fenced zeros), else as it is. The Namespace object goes in and out with it.
+ */
+export function sourceForCopy(namespace: string, objects: ReadonlyMap<string, K8sObject>, namespaceObject: K8sObject): { objects: ReadonlyMap<string, K8sObject>; namespaceObject: K8sObject } {
+  const record = [...objects.values()].find((o) => inNamespace(o, namespace) && isConfigMap(o, FENCE_RECORD));
+  if (!record) return { objects, namespaceObject };
+  const all = new Map(objects);
+  all.set(objectKey(namespaceObject), namespaceObject);
+  const before = asBeforeFence(namespace, all, record);
+  const ns = before.get(objectKey(namespaceObject)) ?? namespaceObject;
+  before.delete(objectKey(namespaceObject));
+  return { objects: before, namespaceObject: ns };
+}
