@@ -18,8 +18,10 @@ import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
 import type { Capacity, DrPlan } from '../topology/schema.js';
-import { standbyFor } from '../controllers/dr/standbys.js';
+import { copyTargetFor } from '../controllers/dr/standbys.js';
 import { sourceForCopy } from '../controllers/dr/fence.js';
+import { FENCED_LABEL } from '../controllers/dr/failover-types.js';
+import { STANDBY_LABEL } from '../controllers/dr/normalize.js';
 import { KubeApiError } from './rest.js';
 import type { MemberCluster } from './member-cluster.js';
 import { WorkQueue } from './work-queue.js';
@@ -208,12 +210,14 @@ export class StandbyCopier {
   }
 
   /** The standby of `centre` protecting `home` (controllers/dr/standbys.ts decides). */
-  private standbyFor(home: string, centre: Centre): CopierNode | undefined {
+  /** Where the copy for `centre` goes (controllers/dr/standbys.ts copyTargetFor: the home itself once the active copy is on that centre's standby). */
+  private standbyFor(home: string, centre: Centre, active?: string): CopierNode | undefined {
     const nodes = this.host.nodes();
-    const chosen = standbyFor(
+    const chosen = copyTargetFor(
       nodes.map((n) => ({ metadata: { name: n.name, ...(n.deleting ? { deletionTimestamp: 'set' } : {}) }, spec: { ...(n.role ? { role: n.role } : {}), ...(n.datacentre ? { datacentre: n.datacentre } : {}), protects: n.protects ?? [], capacity: n.capacity } })),
       this.host.estate,
       home,
+      active,
       centre,
     );
     return chosen && nodes.find((n) => n.name === chosen.metadata.name);
@@ -320,7 +324,7 @@ export class StandbyCopier {
       const prev = previous.get(centre);
       // What is known of a copy that cannot be checked now stays as last seen.
       const keep = { ...(prev?.recoveryPoint ? { recoveryPoint: prev.recoveryPoint } : {}), ...(prev?.digest ? { digest: prev.digest } : {}), ...(prev?.sourceDigest ? { sourceDigest: prev.sourceDigest } : {}), ...(prev?.objects !== undefined ? { objects: prev.objects } : {}), ...(prev?.objectDigests ? { objectDigests: prev.objectDigests } : {}) };
-      const node = this.standbyFor(home, centre);
+      const node = this.standbyFor(home, centre, source);
       if (!node) {
         standbys.push({ centre, state: 'NoStandby', message: `no onboarded standby in a ${centre} centre protects ${home}: onboard one with role: standby and protects: [${home}] (e.g. longyun dev up --as …,<a standby cloud of the estate>)` });
         continue;
@@ -359,6 +363,18 @@ export class StandbyCopier {
         continue;
       }
       this.listenTo(target);
+      // The old production taking the standby's place (after a failover): nothing is written into
+      // its namespace before it is fenced (or already holds a standby copy) — two active copies never.
+      if (node.name === home && home !== source) {
+        const there = target.namespaceObject(ns);
+        const labels = there?.metadata.labels ?? {};
+        if (there && labels[FENCED_LABEL] === undefined && labels[STANDBY_LABEL] === undefined) {
+          standbys.push({ centre, node: node.name, state: 'Copying', message: `waiting for ${home}'s namespace ${ns} to be fenced before copying into it`, ...keep });
+          pending++;
+          requeue = Math.min(requeue ?? 2000, 2000);
+          continue;
+        }
+      }
       let targetKinds: Awaited<ReturnType<StandbyCopier['kindsOf']>>;
       try {
         targetKinds = await this.kindsOf(target);

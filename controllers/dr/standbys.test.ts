@@ -79,6 +79,22 @@ describe('standbyFor', () => {
   });
 });
 
+describe('copyTargetFor', () => {
+  it('is the home\'s standby of the centre while the tenant is at home, or on another standby; the home once the active copy is on that standby', async () => {
+    const { copyTargetFor } = await import('./standbys.js');
+    const at = (active: string | undefined, centre: DrCentre) => copyTargetFor(views, estate, 'gansu-provincial', active, centre)?.name;
+    expect(at(undefined, 'same-city-dr')).toBe(SAME);
+    expect(at('gansu-provincial', 'same-city-dr')).toBe(SAME);
+    // Failed over to the same-city standby: the old production holds that centre's copy; the remote copy stays where it was.
+    expect(at(SAME, 'same-city-dr')).toBe('gansu-provincial');
+    expect(at(SAME, 'remote-dr')).toBe(REMOTE);
+    expect(at(REMOTE, 'remote-dr')).toBe('gansu-provincial');
+    expect(at(REMOTE, 'same-city-dr')).toBe(SAME);
+    // A home no longer onboarded: nowhere to copy.
+    expect(copyTargetFor(views.filter((v) => v.name !== 'gansu-provincial'), estate, 'gansu-provincial', SAME, 'same-city-dr')).toBeUndefined();
+  });
+});
+
 describe('reservedOn', () => {
   const res = (cpu: number, memoryGiB: number, storageTiB: number) => ({ cpu, memory: memoryGiB * GiB, storage: storageTiB * TiB });
 

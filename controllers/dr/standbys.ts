@@ -75,6 +75,21 @@ export function standbyFor<N extends NodeLike>(nodes: readonly N[], estate: Esta
 }
 
 /**
+ * Where a tenant's copy for `centre` goes: the standby protecting its home there — unless that
+ * standby holds the tenant's active copy (after a failover to it), when the home takes its place:
+ * the old production becomes the standby of the new active node (reprotect).
+ */
+export function copyTargetFor<N extends NodeLike>(nodes: readonly N[], estate: Estate, home: string, active: string | undefined, centre: DrCentre): N | undefined {
+  const standby = standbyFor(nodes, estate, home, centre);
+  if (standby && active !== undefined && active !== home && nodeName(standby) === active) return nodes.find((n) => nodeName(n) === home);
+  return standby;
+}
+
+function nodeName(n: NodeLike): string {
+  return 'metadata' in n ? n.metadata.name : 'id' in n ? n.id : n.name;
+}
+
+/**
  * What the DR tenants a standby protects reserve on it: the sum of the quotas of the tenants on
  * a node it protects whose plan names its centre (capacity counts a tenant's quota on its active
  * node and reserves room on its standbys). With `nodes`, only the tenants whose standby in that
