@@ -9,7 +9,7 @@ import type { Estate } from '../../topology/estate.js';
 import { LongyunError } from '../../topology/errors.js';
 import { didYouMean } from '../../topology/suggest.js';
 import { EXIT, UsageError } from '../common.js';
-import { printJson, printView } from '../render.js';
+import { printJson, printJsonOrView } from '../render.js';
 import type { ClusterOptions } from './cluster-client.js';
 import { managementDrillApi, type DrillApi } from './drill-api.js';
 
@@ -163,28 +163,14 @@ export function drillWaitLines(prev: FailoverDrill | undefined, cur: FailoverDri
 export async function drillGet(name: string, opts: ClusterOptions & { output: 'table' | 'json' }, deps: DrillDeps = {}): Promise<number> {
   const a = await api(opts, deps);
   const d = await getDrill(a, name);
-  if (opts.output === 'json') {
-    printJson(d);
-    return EXIT.OK;
-  }
-  const now = a.now();
-  const React = (await import('react')).default;
-  const { DrillView } = await import('../views/DrillView.js');
-  await printView(() => React.createElement(DrillView, { drill: d, now }));
+  await printJsonOrView(opts.output, d, async () => (await import('../views/DrillView.js')).DrillView, { drill: d, now: a.now() });
   return EXIT.OK;
 }
 
 export async function drillList(opts: ClusterOptions & { output: 'table' | 'json' }, deps: DrillDeps = {}): Promise<number> {
   const a = await api(opts, deps);
   const drills = (await a.list<FailoverDrill>('failoverdrills')).sort((x, y) => byName(x.metadata.name, y.metadata.name));
-  if (opts.output === 'json') {
-    printJson(drills);
-    return EXIT.OK;
-  }
-  const now = a.now();
-  const React = (await import('react')).default;
-  const { DrillListView } = await import('../views/DrillListView.js');
-  await printView(() => React.createElement(DrillListView, { drills, now }));
+  await printJsonOrView(opts.output, drills, async () => (await import('../views/DrillListView.js')).DrillListView, { drills, now: a.now() });
   return EXIT.OK;
 }
 

@@ -9,7 +9,7 @@ import { API_VERSION } from '../../operator/crds.js';
 import { LongyunError } from '../../topology/errors.js';
 import { didYouMean } from '../../topology/suggest.js';
 import { EXIT } from '../common.js';
-import { printJson, printView } from '../render.js';
+import { printJson, printJsonOrView } from '../render.js';
 import type { ClusterOptions } from './cluster-client.js';
 import { elapsedText } from './dr-drill.js';
 import { managementDrillApi, type DrillApi } from './drill-api.js';
@@ -197,28 +197,14 @@ export function failoverPlanLines(f: Failover): string[] {
 export async function failoverGet(name: string, opts: ClusterOptions & Out, deps: FailoverDeps = {}): Promise<number> {
   const a = await api(opts, deps);
   const f = await getFailover(a, name);
-  if (opts.output === 'json') {
-    printJson(f);
-    return EXIT.OK;
-  }
-  const now = a.now();
-  const React = (await import('react')).default;
-  const { FailoverView } = await import('../views/FailoverView.js');
-  await printView(() => React.createElement(FailoverView, { failover: f, now }));
+  await printJsonOrView(opts.output, f, async () => (await import('../views/FailoverView.js')).FailoverView, { failover: f, now: a.now() });
   return EXIT.OK;
 }
 
 export async function failoverList(opts: ClusterOptions & Out, deps: FailoverDeps = {}): Promise<number> {
   const a = await api(opts, deps);
   const failovers = (await a.list<Failover>('failovers')).sort((x, y) => byName(x.metadata.name, y.metadata.name));
-  if (opts.output === 'json') {
-    printJson(failovers);
-    return EXIT.OK;
-  }
-  const now = a.now();
-  const React = (await import('react')).default;
-  const { FailoverListView } = await import('../views/FailoverListView.js');
-  await printView(() => React.createElement(FailoverListView, { failovers, now }));
+  await printJsonOrView(opts.output, failovers, async () => (await import('../views/FailoverListView.js')).FailoverListView, { failovers, now: a.now() });
   return EXIT.OK;
 }
 

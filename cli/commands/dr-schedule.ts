@@ -9,7 +9,7 @@ import { API_VERSION } from '../../operator/crds.js';
 import { LongyunError } from '../../topology/errors.js';
 import { didYouMean } from '../../topology/suggest.js';
 import { EXIT, UsageError } from '../common.js';
-import { printJson, printView } from '../render.js';
+import { printJson, printJsonOrView } from '../render.js';
 import type { ClusterOptions } from './cluster-client.js';
 import { managementDrillApi, type DrillApi } from './drill-api.js';
 import type { DrillDeps } from './dr-drill.js';
@@ -141,28 +141,14 @@ export async function scheduleCreate(name: string, opts: ScheduleCreateOptions, 
 export async function scheduleList(opts: Out, deps: DrillDeps = {}): Promise<number> {
   const a = await api(opts, deps);
   const schedules = (await a.list<DrillSchedule>('drillschedules')).sort((x, y) => byName(x.metadata.name, y.metadata.name));
-  if (opts.output === 'json') {
-    printJson(schedules);
-    return EXIT.OK;
-  }
-  const now = a.now();
-  const React = (await import('react')).default;
-  const { DrillScheduleListView } = await import('../views/DrillScheduleListView.js');
-  await printView(() => React.createElement(DrillScheduleListView, { schedules, now }));
+  await printJsonOrView(opts.output, schedules, async () => (await import('../views/DrillScheduleListView.js')).DrillScheduleListView, { schedules, now: a.now() });
   return EXIT.OK;
 }
 
 export async function scheduleGet(name: string, opts: Out, deps: DrillDeps = {}): Promise<number> {
   const a = await api(opts, deps);
   const s = await getSchedule(a, name);
-  if (opts.output === 'json') {
-    printJson(s);
-    return EXIT.OK;
-  }
-  const now = a.now();
-  const React = (await import('react')).default;
-  const { DrillScheduleView } = await import('../views/DrillScheduleListView.js');
-  await printView(() => React.createElement(DrillScheduleView, { schedule: s, now }));
+  await printJsonOrView(opts.output, s, async () => (await import('../views/DrillScheduleListView.js')).DrillScheduleView, { schedule: s, now: a.now() });
   return EXIT.OK;
 }
 
