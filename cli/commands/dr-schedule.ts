@@ -132,7 +132,7 @@ export async function scheduleCreate(name: string, opts: ScheduleCreateOptions, 
   }
   const createdAt = new Date(Date.parse(created.metadata.creationTimestamp ?? '') || now.getTime());
   const next = nextDue(spec, { created: createdAt }, now);
-  const { timeText } = await import('../views/DrillListView.js');
+  const { timeText } = await import('../views/dr-text.js');
   const when = opts.suspend ? `suspended: no drill starts until "longyun dr schedule resume ${name}" (it would next be due ${timeText(next.toISOString())})` : `next drill due ${timeText(next.toISOString())}`;
   process.stdout.write(`drillschedule/${name} created (${scheduleText(spec)}, to ${opts.to}); ${when}\n`);
   return EXIT.OK;
@@ -188,7 +188,7 @@ export async function scheduleSuspend(name: string, opts: Out, deps: DrillDeps =
   if (suspend) line = already ? `drillschedule/${name} is already suspended` : `drillschedule/${name} suspended: no drill starts until "longyun dr schedule resume ${name}"${s.status?.active?.length ? `; running drills go on (${s.status.active.join(', ')})` : ''}`;
   else {
     const { nextDue } = await import('../../controllers/dr/drill-schedule.js');
-    const { timeText } = await import('../views/DrillListView.js');
+    const { timeText } = await import('../views/dr-text.js');
     const now = a.now();
     const created = new Date(Date.parse(s.metadata.creationTimestamp ?? '') || now.getTime());
     const last = Date.parse(s.status?.lastScheduleTime ?? '');

@@ -3,7 +3,8 @@ import { render } from 'ink-testing-library';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { PARTIAL } from '../../controllers/dr/drill-types.test-helpers.js';
-import { DrillListView, scopeText } from './DrillListView.js';
+import { DrillListView } from './DrillListView.js';
+import { scopeText } from './dr-text.js';
 import { DrillView } from './DrillView.js';
 
 const NOW = new Date('2026-12-02T06:00:00Z');

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import React from 'react';
-import type { DrillScope, FailoverDrill } from '../../controllers/dr/drill-types.js';
-import { humanDuration } from '../../controllers/dr/status.js';
+import type { FailoverDrill } from '../../controllers/dr/drill-types.js';
+import { ageText as since, scopeText, timeText, worstText as worst } from './dr-text.js';
 import { Table, type Column } from './Table.js';
 
 export interface DrillListViewProps {
@@ -10,18 +10,6 @@ export interface DrillListViewProps {
   now: Date;
 }
 
-/** `tenants a, b +2`, `node gansu-provincial`, `centre production`. */
-export function scopeText(scope: DrillScope): string {
-  if (scope.tenants?.length) return `tenants ${scope.tenants.slice(0, 2).join(', ')}${scope.tenants.length > 2 ? ` +${scope.tenants.length - 2}` : ''}`;
-  if (scope.node !== undefined) return `node ${scope.node}`;
-  return scope.centre !== undefined ? `centre ${scope.centre}` : '-';
-}
-
-/** `2026-12-02 03:59:48Z`. */
-export const timeText = (t: string | undefined) => (t === undefined || Number.isNaN(Date.parse(t)) ? t ?? '-' : `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')}Z`);
-const since = (t: string | undefined, now: Date) => (t === undefined || Number.isNaN(Date.parse(t)) ? '-' : humanDuration((now.getTime() - Date.parse(t)) / 1000));
-/** A maximum with ✗ when some tenant missed its target. */
-const worst = (s: number | undefined, missed: boolean) => (s === undefined ? '-' : `${humanDuration(s)}${missed ? ' ✗' : ''}`);
 
 export function drillRow(d: FailoverDrill, now: Date): string[] {
   const st = d.status;

@@ -3,7 +3,7 @@ import React from 'react';
 import { nextDue, scheduleText as timing } from '../../controllers/dr/drill-schedule.js';
 import type { DrillSchedule } from '../../controllers/dr/drill-types.js';
 import { shortDuration } from '../../controllers/dr/status.js';
-import { scopeText, timeText } from './DrillListView.js';
+import { scopeText, timeText } from './dr-text.js';
 import { Table, type Column } from './Table.js';
 
 export interface DrillScheduleListViewProps {

@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import type { DrillTenantStatus, FailoverDrill } from '../../controllers/dr/drill-types.js';
-import { humanDuration, rpoText } from '../../controllers/dr/status.js';
-import { scopeText, timeText } from './DrillListView.js';
+import { humanDuration } from '../../controllers/dr/status.js';
+import { achievedText as achieved, scopeText, timeText } from './dr-text.js';
 import { Table, type Column } from './Table.js';
 
 export interface DrillViewProps {
@@ -10,7 +10,6 @@ export interface DrillViewProps {
   now: Date;
 }
 
-const achieved = (s: number | undefined, target: number, met: boolean | undefined) => (s === undefined ? `- / ${rpoText(target)}` : `${humanDuration(s)} / ${rpoText(target)} ${met ?? s <= target ? '✓' : '✗'}`);
 
 function cells(t: DrillTenantStatus): string[] {
   const inv = t.inventory;

@@ -1,8 +1,7 @@
 import { Text } from 'ink';
 import React from 'react';
 import type { Failover } from '../../controllers/dr/failover-types.js';
-import { humanDuration } from '../../controllers/dr/status.js';
-import { scopeText, timeText } from './DrillListView.js';
+import { ageText as since, scopeText, timeText, worstText as worst } from './dr-text.js';
 import { Table, type Column } from './Table.js';
 
 export interface FailoverListViewProps {
@@ -11,9 +10,6 @@ export interface FailoverListViewProps {
   now: Date;
 }
 
-const since = (t: string | undefined, now: Date) => (t === undefined || Number.isNaN(Date.parse(t)) ? '-' : humanDuration((now.getTime() - Date.parse(t)) / 1000));
-/** A maximum with ✗ when some tenant missed its target. */
-const worst = (s: number | undefined, missed: boolean) => (s === undefined ? '-' : `${humanDuration(s)}${missed ? ' ✗' : ''}`);
 
 /**
  * `gansu-provincial → gansu-provincial-remote-dr` when every tenant moves between the same two

@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
 import React from 'react';
 import { isTerminalFailover, type Failover, type FailoverTenantStatus } from '../../controllers/dr/failover-types.js';
-import { humanDuration, rpoText } from '../../controllers/dr/status.js';
-import { scopeText, timeText } from './DrillListView.js';
+import { humanDuration } from '../../controllers/dr/status.js';
+import { achievedText as achieved, scopeText, timeText } from './dr-text.js';
 import { fromToText } from './FailoverListView.js';
 import { Table, type Column } from './Table.js';
 
@@ -11,7 +11,6 @@ export interface FailoverViewProps {
   now: Date;
 }
 
-const achieved = (s: number | undefined, target: number, met: boolean | undefined) => (s === undefined ? `- / ${rpoText(target)}` : `${humanDuration(s)} / ${rpoText(target)} ${met ?? s <= target ? '✓' : '✗'}`);
 const epochs = (t: FailoverTenantStatus) => (t.epochBefore === undefined && t.epochAfter === undefined ? '-' : `${t.epochBefore ?? '?'}→${t.epochAfter ?? '?'}`);
 
 function cells(t: FailoverTenantStatus): string[] {
