@@ -4,6 +4,7 @@
 // the CLI renders a provisional one for a drill still running.
 import { isTerminalDrill, type DrillInventory, type DrillNote, type DrillPhase, type DrillScope, type DrillTransition, type FailoverDrill } from './drill-types.js';
 import { humanDuration, rpoText } from './status.js';
+import { drillTotals } from './drill.js';
 
 export const DRILL_SCOPE_SENTENCE = 'RTO and RPO cover API objects only: the applications were not started, and volume data is not measured.';
 
@@ -57,26 +58,12 @@ export interface DrillReportJson {
   notes: DrillNote[];
 }
 
-const ZERO: DrillInventory = { expected: 0, restored: 0, missing: 0, differing: 0, skipped: 0 };
 const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
 function totalsOf(drill: FailoverDrill): DrillReportJson['totals'] {
-  const ts = drill.status?.tenants ?? [];
-  const t = drill.status?.totals;
-  if (t) return { ...t, maxRtoSeconds: n(t.maxRtoSeconds), maxRpoSeconds: n(t.maxRpoSeconds), inventory: { ...t.inventory } };
-  const inv = { ...ZERO };
-  for (const x of ts) for (const k of Object.keys(inv) as (keyof DrillInventory)[]) inv[k] += x.inventory?.[k] ?? 0;
-  const max = (xs: (number | undefined)[]) => (xs.some((x) => x !== undefined) ? Math.max(...xs.filter((x): x is number => x !== undefined)) : null);
-  return {
-    tenants: ts.length,
-    verified: ts.filter((x) => x.state === 'Verified').length,
-    failed: ts.filter((x) => x.state === 'Failed').length,
-    rtoMet: ts.filter((x) => x.rtoMet === true).length,
-    rpoMet: ts.filter((x) => x.rpoMet === true).length,
-    maxRtoSeconds: max(ts.map((x) => x.rtoSeconds)),
-    maxRpoSeconds: max(ts.map((x) => x.rpoSeconds)),
-    inventory: inv,
-  };
+  // As the operator wrote them; a drill still running has none yet: added up as the operator would.
+  const t = drill.status?.totals ?? drillTotals(drill.status?.tenants ?? []);
+  return { ...t, maxRtoSeconds: n(t.maxRtoSeconds), maxRpoSeconds: n(t.maxRpoSeconds), inventory: { ...t.inventory } };
 }
 
 /** The drill's report: `json` for tools, `markdown` for the DR file. */
