@@ -249,23 +249,32 @@ export class DrillRunner {
 
   // ---- Restoring -----------------------------------------------------------------------------
 
-  private async restore(d: DrillObj, names: string[]): Promise<void> {
+  private restore(d: DrillObj, names: string[]): Promise<void> {
+    return this.tenantStep(d, names, 'restoring', (t) => this.restoreTenant(d, t), 'Verifying');
+  }
+
+  /**
+   * One phase's work on each tenant named: a tenant whose work asks to wait stays as it was (the
+   * step runs again for it), one whose work fails is Failed with why. Then, unless the drill was
+   * aborted meanwhile (the next step aborts it) or some tenant waits, the next phase.
+   */
+  private async tenantStep(d: DrillObj, names: string[], doing: string, work: (t: DrillTenantStatus) => Promise<DrillTenantStatus>, next: DrillPhase, extra: (all: DrillTenantStatus[]) => Partial<DrillStatus> = () => ({})): Promise<void> {
     const s = d.status ?? {};
     const tenants = new Map((s.tenants ?? []).map((t) => [t.tenant, t]));
     let wait: Wait | undefined;
     await this.eachTenant(d, names, tenants, async (t) => {
       try {
-        return await this.restoreTenant(d, t);
+        return await work(t);
       } catch (e) {
-        if (!(e instanceof Wait)) return tenantFailed(t, `restoring on ${t.standby}: ${(e as Error).message ?? e}`);
+        if (!(e instanceof Wait)) return tenantFailed(t, `${doing} on ${t.standby}: ${(e as Error).message ?? e}`);
         wait = e;
         return t;
       }
     });
-    if (this.drill(d.metadata.name)?.spec.abort) return; // the next step aborts
+    if (this.drill(d.metadata.name)?.spec.abort) return;
     if (wait) throw wait;
     const all = [...tenants.values()];
-    await this.enter(d, { ...s, tenants: all, totals: drillTotals(all) }, 'Verifying');
+    await this.enter(d, { ...s, tenants: all, totals: drillTotals(all) }, next, extra(all));
   }
 
   /** Runs `work` over the tenants named, a few at a time, writing progress now and then; stops early when aborted. */
@@ -353,25 +362,9 @@ export class DrillRunner {
 
   // ---- Verifying -----------------------------------------------------------------------------
 
-  private async verify(d: DrillObj, names: string[]): Promise<void> {
-    const s = d.status ?? {};
-    const tenants = new Map((s.tenants ?? []).map((t) => [t.tenant, t]));
-    let wait: Wait | undefined;
-    await this.eachTenant(d, names, tenants, async (t) => {
-      try {
-        return await this.verifyTenant(t, s.startedAt ?? this.now().toISOString());
-      } catch (e) {
-        if (e instanceof Wait) {
-          wait = e;
-          return t;
-        }
-        return tenantFailed(t, `verifying on ${t.standby}: ${(e as Error).message ?? e}`);
-      }
-    });
-    if (this.drill(d.metadata.name)?.spec.abort) return;
-    if (wait) throw wait;
-    const all = [...tenants.values()];
-    await this.enter(d, { ...s, tenants: all, totals: drillTotals(all) }, 'CleaningUp', { cleanup: { state: 'Pending', namespaces: namespacesOf(all) } });
+  private verify(d: DrillObj, names: string[]): Promise<void> {
+    const startedAt = d.status?.startedAt ?? this.now().toISOString();
+    return this.tenantStep(d, names, 'verifying', (t) => this.verifyTenant(t, startedAt), 'CleaningUp', (all) => ({ cleanup: { state: 'Pending', namespaces: namespacesOf(all) } }));
   }
 
   private async verifyTenant(t: DrillTenantStatus, startedAt: string): Promise<DrillTenantStatus> {
