@@ -15,21 +15,12 @@ import { GANSU_DIR } from '../../topology/estate.test-helpers.js';
 import { openAddressPlan } from '../../topology/ipam/ledger-store.js';
 import { loadEstate } from '../../topology/load.js';
 import { BIN, longyunAsync } from './cli-helpers.js';
-import { departmentObjects, WIDGET_CRD } from './dr-fixtures.js';
+import { departmentObjects, DR_NODES, OTHER, PROD, REMOTE, SAME, WIDGET_CRD } from './dr-fixtures.js';
 import { startEnv, waitFor, type Env } from './operator-helpers.js';
 
 const estate = loadEstate(GANSU_DIR);
 const plan = openAddressPlan(estate);
-const PROD = 'gansu-provincial';
-const SAME = 'gansu-provincial-same-city-dr';
-const REMOTE = 'gansu-provincial-remote-dr';
-const OTHER = 'lanzhou-cloud';
-const NODES = [
-  { name: PROD, kind: 'provincial', unit: 'gansu', capacity: { vcpu: 2000, memoryGiB: 8192, storageTiB: 400 } },
-  { name: SAME, kind: 'provincial', unit: 'gansu', role: 'standby' as const, datacentre: 'dc-lanzhou-new-area-dr', protects: [PROD], capacity: { vcpu: 1000, memoryGiB: 4096, storageTiB: 200 } },
-  { name: REMOTE, kind: 'provincial', unit: 'gansu', role: 'standby' as const, datacentre: 'dc-qingyang-dr', protects: [PROD], capacity: { vcpu: 40, memoryGiB: 160, storageTiB: 4 } },
-  { name: OTHER, kind: 'municipal', unit: 'lanzhou', capacity: { vcpu: 400, memoryGiB: 1600, storageTiB: 80 } },
-];
+const NODES = DR_NODES;
 /** Two drilled tenants on production; one on a node no standby protects; one too big for the remote standby. */
 const A = 'health-archive';
 const B = 'social-security';

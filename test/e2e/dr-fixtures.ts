@@ -1,5 +1,20 @@
-// What a department makes in its namespace (DR I's and DR II's end-to-end tests): one object of
-// each kind a copy must handle, and a custom resource whose CRD only some members serve.
+// What DR I's and DR II's end-to-end tests share: the members (production, two standbys, a node
+// nobody protects), and what a department makes in its namespace — one object of each kind a
+// copy must handle, and a custom resource whose CRD only some members serve.
+export const PROD = 'gansu-provincial';
+export const SAME = 'gansu-provincial-same-city-dr';
+export const REMOTE = 'gansu-provincial-remote-dr';
+export const OTHER = 'lanzhou-cloud';
+/** The DR e2e members, in order: production, its two standbys, and a production node nobody protects. */
+export const DR_NODES = [
+  { name: PROD, kind: 'provincial', unit: 'gansu', capacity: { vcpu: 2000, memoryGiB: 8192, storageTiB: 400 } },
+  { name: SAME, kind: 'provincial', unit: 'gansu', role: 'standby' as const, datacentre: 'dc-lanzhou-new-area-dr', protects: [PROD], capacity: { vcpu: 1000, memoryGiB: 4096, storageTiB: 200 } },
+  // Room for one tenant of the tests and not much more.
+  { name: REMOTE, kind: 'provincial', unit: 'gansu', role: 'standby' as const, datacentre: 'dc-qingyang-dr', protects: [PROD], capacity: { vcpu: 40, memoryGiB: 160, storageTiB: 4 } },
+  // A production node no standby protects.
+  { name: OTHER, kind: 'municipal', unit: 'lanzhou', capacity: { vcpu: 400, memoryGiB: 1600, storageTiB: 80 } },
+];
+
 export const WIDGET_CRD = {
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
