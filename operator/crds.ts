@@ -120,6 +120,16 @@ export const DrillSpec = Type.Object({
 const Inventory = Type.Object({ expected: Type.Integer(), restored: Type.Integer(), missing: Type.Integer(), differing: Type.Integer(), skipped: Type.Integer() });
 const Measurement = Type.Object({ state: literals(['Measured', 'NotMeasured'] as const), reason: Type.Optional(Type.String()) });
 
+/** A tenant's RTO and RPO in a drill or failover: achieved, targets, met. */
+const Achieved = {
+  rtoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rpoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  rtoTargetSeconds: Type.Number({ minimum: 0 }),
+  rpoTargetSeconds: Type.Number({ minimum: 0 }),
+  rtoMet: Type.Optional(Type.Boolean()),
+  rpoMet: Type.Optional(Type.Boolean()),
+};
+
 export const DrillTenantStatus = Type.Object({
   tenant: Type.String(),
   source: Type.Optional(Type.String()),
@@ -130,12 +140,7 @@ export const DrillTenantStatus = Type.Object({
   recoveryPoint: Type.Optional(Type.String()),
   expectedDigest: Type.Optional(Type.String()),
   verifiedAt: Type.Optional(Type.String()),
-  rtoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
-  rpoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
-  rtoTargetSeconds: Type.Number({ minimum: 0 }),
-  rpoTargetSeconds: Type.Number({ minimum: 0 }),
-  rtoMet: Type.Optional(Type.Boolean()),
-  rpoMet: Type.Optional(Type.Boolean()),
+  ...Achieved,
   inventory: Type.Optional(Inventory),
   issues: Type.Optional(Type.Array(Type.Object({ object: Type.String(), problem: literals(['missing', 'differing', 'skipped', 'failed'] as const), reason: Type.String() }))),
   availability: Type.Optional(Measurement),
@@ -210,12 +215,7 @@ export const FailoverTenantStatus = Type.Object({
   recoveryPoint: Type.Optional(Type.String()),
   switchedAt: Type.Optional(Type.String()),
   verifiedAt: Type.Optional(Type.String()),
-  rtoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
-  rpoSeconds: Type.Optional(Type.Number({ minimum: 0 })),
-  rtoTargetSeconds: Type.Number({ minimum: 0 }),
-  rpoTargetSeconds: Type.Number({ minimum: 0 }),
-  rtoMet: Type.Optional(Type.Boolean()),
-  rpoMet: Type.Optional(Type.Boolean()),
+  ...Achieved,
   fenceRecord: Type.Optional(Type.String()),
   digestBefore: Type.Optional(Type.String()),
   digestAfter: Type.Optional(Type.String()),
