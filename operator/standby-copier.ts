@@ -307,6 +307,7 @@ export class StandbyCopier {
     let pending = 0;
     let requeue: number | undefined;
     const previous = new Map((t.status?.dr?.standbys ?? []).map((s) => [s.centre, s]));
+    const sourceConnecting = this.host.nodes().find((n) => n.name === source)?.connecting ?? false;
     /** Centres whose entry stands as the status had it: a member this process is still connecting to. */
     const kept = new Set<Centre>();
     const liveness = this.liveness.get(source);
@@ -349,8 +350,7 @@ export class StandbyCopier {
         requeue = 10_000;
         continue;
       }
-      const sourceNode = this.host.nodes().find((n) => n.name === source);
-      if (sourceNode?.connecting && !sourceDown && prev) {
+      if (sourceConnecting && !sourceDown && prev) {
         kept.add(centre);
         standbys.push(prev);
         pending++;

@@ -464,8 +464,9 @@ export function quarantineObjects(input: QuarantineInput): K8sObject[] {
  * schedules, not the fenced zeros), else as it is. The Namespace object goes in and out with it.
  */
 export function sourceForCopy(namespace: string, objects: ReadonlyMap<string, K8sObject>, namespaceObject: K8sObject): { objects: ReadonlyMap<string, K8sObject>; namespaceObject: K8sObject } {
-  const record = [...objects.values()].find((o) => inNamespace(o, namespace) && isConfigMap(o, FENCE_RECORD));
-  if (!record) return { objects, namespaceObject };
+  // By its key (objects are keyed by objectKey): every copier pass asks, so no scan.
+  const record = objects.get(recordKey);
+  if (!record || !inNamespace(record, namespace)) return { objects, namespaceObject };
   const all = new Map(objects);
   all.set(objectKey(namespaceObject), namespaceObject);
   const before = asBeforeFence(namespace, all, record);
