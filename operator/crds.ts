@@ -213,6 +213,8 @@ export const FailoverTenantStatus = Type.Object({
   epochBefore: Type.Optional(Type.Integer({ minimum: 1 })),
   epochAfter: Type.Optional(Type.Integer({ minimum: 1 })),
   recoveryPoint: Type.Optional(Type.String()),
+  recoveryPointDigests: Type.Optional(Type.Record(Type.String(), Type.String())),
+  fencedAt: Type.Optional(Type.String()),
   switchedAt: Type.Optional(Type.String()),
   verifiedAt: Type.Optional(Type.String()),
   ...Achieved,

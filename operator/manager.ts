@@ -26,6 +26,9 @@ import { StatusWriter, type CloudNodeObj, type Plural, type TenantObj } from './
 import { StandbyCopier } from './standby-copier.js';
 import { DrillRunner, type DrillObj, type DrillRunnerOptions } from './drill-runner.js';
 import { DrillScheduler, type DrillScheduleObj } from './drill-scheduler.js';
+import { FailoverRunner, type FailoverObj } from './failover-runner.js';
+import { FenceGuard } from './fence-guard.js';
+import { desiredObjects } from '../controllers/tenant-reconciler.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 import { WorkQueue } from './work-queue.js';
@@ -66,8 +69,10 @@ export interface OperatorOptions {
   drLivenessMs?: number;
   drStatusStepMs?: number;
   resyncMs?: number;
-  /** Test hooks of the drill runner (operator/drill-runner.ts): kill the process on entering these phases; hold a step until the promise settles. */
-  drillCrashOnPhase?: ReadonlySet<string>;
+  /** Test hooks of the drill and failover runners: kill the process on entering these phases; hold a drill's step until the promise settles. */
+  crashOnPhase?: ReadonlySet<string>;
+  /** How long an old source must answer again before its fence is checked again and lost+found taken (default 60 s, the API server's request timeout). */
+  fenceSettleMs?: number;
   drillGate?: DrillRunnerOptions['gate'];
   concurrency?: number;
   log?: (line: string) => void;
@@ -108,6 +113,10 @@ export class Operator {
   private drills: DrillRunner | undefined;
   /** DrillSchedules (operator/drill-scheduler.ts). */
   private scheduler: DrillScheduler | undefined;
+  /** Failovers and failbacks (operator/failover-runner.ts). */
+  private failovers: FailoverRunner | undefined;
+  /** No live copy of a tenant at a home it is away from (operator/fence-guard.ts). */
+  private guard: FenceGuard | undefined;
   private tenantQueue: WorkQueue | undefined;
   private elector: LeaderElector;
   /** Leadership terms begun, so that a term's late start-up does not run into the next one. */
@@ -270,18 +279,38 @@ export class Operator {
     }, { transform: dropManagedFields });
     await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
     if (term !== this.term || !this.leading) return; // this term ended while the caches filled
-    this.copier = new StandbyCopier(copierHost(this.hostContext()), { ...(this.opts.drLivenessMs !== undefined ? { livenessMs: this.opts.drLivenessMs } : {}), ...(this.opts.drStatusStepMs !== undefined ? { statusStepMs: this.opts.drStatusStepMs } : {}) });
+    this.copier = new StandbyCopier({ ...copierHost(this.hostContext()), holds: (t) => this.failovers?.holds(t) ?? { copies: false } }, { ...(this.opts.drLivenessMs !== undefined ? { livenessMs: this.opts.drLivenessMs } : {}), ...(this.opts.drStatusStepMs !== undefined ? { statusStepMs: this.opts.drStatusStepMs } : {}) });
     this.metrics.observeDr(() => this.copier?.recoveryPoints() ?? []);
     this.copier.start();
     const drills = new DrillRunner(
       { estate: this.opts.estate, namespace: this.namespace, rest: this.rest, kubeConfig: this.kubeConfig, member: (n) => this.members.get(n), nodes: () => this.nodeInformer?.list() ?? [], tenants: () => this.tenantInformer?.list() ?? [], tenant: (n) => this.tenantInformer?.cache.get(n), writer: this.writer, log: (l) => this.log(l) },
-      { ...(this.opts.drillCrashOnPhase ? { crashOnPhase: this.opts.drillCrashOnPhase } : {}), ...(this.opts.drillGate ? { gate: this.opts.drillGate } : {}), onChange: (d) => this.scheduler?.drillChanged(d) },
+      { ...(this.opts.crashOnPhase ? { crashOnPhase: this.opts.crashOnPhase } : {}), ...(this.opts.drillGate ? { gate: this.opts.drillGate } : {}), onChange: (d) => this.scheduler?.drillChanged(d) },
     );
     const scheduler = new DrillScheduler({ kubeConfig: this.kubeConfig, rest: this.rest, writer: this.writer, drills: () => drills.informer.list(), log: (l) => this.log(l) });
+    const guard = new FenceGuard({ tenants: () => this.tenantInformer?.list() ?? [], member: (n) => this.members.get(n), log: (l) => this.log(l) });
+    const failovers = new FailoverRunner(
+      {
+        estate: this.opts.estate,
+        kubeConfig: this.kubeConfig,
+        member: (n) => this.members.get(n),
+        nodes: () => this.nodeInformer?.list() ?? [],
+        tenants: () => this.tenantInformer?.list() ?? [],
+        tenant: (n) => this.tenantInformer?.cache.get(n),
+        writer: this.writer,
+        networkAttachments: (t, node) => desiredObjects({ estate: this.opts.estate, plan: this.opts.plan, now: new Date() }, t.metadata.name, t.spec, node).map((d) => d.object).filter((o) => o.kind === 'NetworkAttachmentDefinition'),
+        copyNow: (t) => this.copier?.enqueue(t),
+        answeringSince: (n) => this.guard?.answeringSince(n),
+        log: (l) => this.log(l),
+      },
+      { ...(this.opts.crashOnPhase ? { crashOnPhase: this.opts.crashOnPhase } : {}), ...(this.opts.fenceSettleMs !== undefined ? { settleMs: this.opts.fenceSettleMs } : {}) },
+    );
     this.drills = drills;
     this.scheduler = scheduler;
-    await Promise.all([drills.start(), scheduler.start()]);
-    if (term !== this.term || !this.leading) return void Promise.all([drills.stop(), scheduler.stop()]);
+    this.failovers = failovers;
+    this.guard = guard;
+    guard.start();
+    await Promise.all([drills.start(), scheduler.start(), failovers.start()]);
+    if (term !== this.term || !this.leading) return void Promise.all([drills.stop(), scheduler.stop(), failovers.stop(), guard.stop()]);
     // Periodic resync: every key again, so drift is corrected even without an event.
     this.resync = setInterval(() => {
       for (const n of this.nodeInformer?.list() ?? []) this.nodeQueue?.add(n.metadata.name);
@@ -326,10 +355,14 @@ export class Operator {
       this.copier = undefined;
       const drills = this.drills;
       const scheduler = this.scheduler;
+      const failovers = this.failovers;
+      const guard = this.guard;
       this.drills = undefined;
       this.scheduler = undefined;
+      this.failovers = undefined;
+      this.guard = undefined;
       this.metrics.observeDr(undefined);
-      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown(), copier?.stop(), drills?.stop(), scheduler?.stop()]);
+      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown(), copier?.stop(), drills?.stop(), scheduler?.stop(), failovers?.stop(), guard?.stop()]);
       for (const m of this.members.values()) m.stop();
       this.members.clear();
       this.placements.clear();
@@ -566,6 +599,9 @@ export class Operator {
     return this.timed('tenant', async () => {
       const tenant = this.tenantInformer?.cache.get(name);
       if (!tenant) return;
+      // A failover holds the tenant's member objects until it is verified on the target: no write
+      // here may undo its fence or race its promotion.
+      if (this.failovers?.holds(name).reconcile && !tenant.metadata.deletionTimestamp) return { requeueAfterMs: 2000 };
       const node = this.placedNode(tenant);
       // The tenant's objects are on the node holding its active copy (its home until a failover).
       const active = tenant.status?.activeNode ?? node;
@@ -666,8 +702,8 @@ export class Operator {
 
   // ---- I/O helpers ----------------------------------------------------------------------------
 
-  private informerOf(plural: Plural): Informer<CloudNodeObj> | Informer<TenantObj> | Informer<DrillObj> | Informer<DrillScheduleObj> | undefined {
-    return plural === 'tenants' ? this.tenantInformer : plural === 'cloudnodes' ? this.nodeInformer : plural === 'failoverdrills' ? this.drills?.informer : this.scheduler?.informer;
+  private informerOf(plural: Plural): Informer<CloudNodeObj> | Informer<TenantObj> | Informer<DrillObj> | Informer<DrillScheduleObj> | Informer<FailoverObj> | undefined {
+    return plural === 'tenants' ? this.tenantInformer : plural === 'cloudnodes' ? this.nodeInformer : plural === 'failoverdrills' ? this.drills?.informer : plural === 'failovers' ? this.failovers?.informer : this.scheduler?.informer;
   }
 
   /**

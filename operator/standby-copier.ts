@@ -65,6 +65,8 @@ export interface CopierHost {
   hasRoom(standby: string, tenant: string): boolean;
   log(line: string): void;
   onWrite?(cluster: string, verb: string): void;
+  /** What a failover in progress holds of the tenant: no pass at all, or no write into one node (operator/failover-runner.ts). */
+  holds?(tenant: string): { copies: boolean; copiesInto?: string | undefined };
 }
 
 export interface CopierOptions {
@@ -278,6 +280,9 @@ export class StandbyCopier {
       this.states.delete(name);
       return;
     }
+    const hold = this.host.holds?.(name);
+    // A failover is promoting the active copy (still in standby form): nothing to copy from yet.
+    if (hold?.copies && t.dr && !t.deleting) return { requeueAfterMs: 1000 };
     const home = t.home;
     const source = t.active ?? home;
     const ns = tenantNamespace({ id: name });
@@ -363,6 +368,12 @@ export class StandbyCopier {
         continue;
       }
       this.listenTo(target);
+      if (hold?.copiesInto === node.name) {
+        standbys.push({ centre, node: node.name, state: 'Copying', message: `held: ${node.name} is the old source of an emergency failover; its objects changed after the recovery point are kept aside (lost+found) before anything is copied there`, ...keep });
+        pending++;
+        requeue = Math.min(requeue ?? 2000, 2000);
+        continue;
+      }
       // The old production taking the standby's place (after a failover): nothing is written into
       // its namespace before it is fenced (or already holds a standby copy) — two active copies never.
       if (node.name === home && home !== source) {

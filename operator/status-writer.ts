@@ -15,7 +15,7 @@ export const MAX_CONFLICT_RETRIES = 5;
 
 export type CloudNodeObj = CloudNodeResource & k8s.KubernetesObject;
 export type TenantObj = TenantResource & k8s.KubernetesObject;
-export type Plural = 'tenants' | 'cloudnodes' | 'failoverdrills' | 'drillschedules';
+export type Plural = 'tenants' | 'cloudnodes' | 'failoverdrills' | 'drillschedules' | 'failovers';
 /** What a read-modify-write starts from: any of the operator's own objects. */
 type Own = k8s.KubernetesObject & { metadata: k8s.V1ObjectMeta; status?: unknown; spec?: unknown };
 
@@ -34,7 +34,7 @@ export class StatusWriter {
   async patchStatus(plural: Plural, name: string, status: TenantStatus | CloudNodeResource['status']): Promise<void> {
     const own = plural === 'tenants' ? OWN_CONDITION_TYPES.tenant : OWN_CONDITION_TYPES.cloudnode;
     await this.readModifyWrite(plural, name, '/status', (current) => ({
-      status: { ...status, conditions: mergeOwnConditions(current.status?.conditions as Condition[] | undefined, status?.conditions, own) },
+      status: { ...(plural === 'tenants' ? keepSwitch(current.status as TenantStatus | undefined, status as TenantStatus) : status), conditions: mergeOwnConditions(current.status?.conditions as Condition[] | undefined, status?.conditions, own) },
     }));
   }
 
@@ -84,4 +84,14 @@ export class StatusWriter {
       }
     }
   }
+}
+
+/**
+ * A tenant status computed by the tenant controller, with the active node and epoch as they are
+ * now: once set (at placement) they are a failover's to change, and a status computed from a
+ * cache read before a switch must never write the old active node back.
+ */
+export function keepSwitch(current: TenantStatus | undefined, computed: TenantStatus): TenantStatus {
+  if (current?.activeNode === undefined) return computed;
+  return { ...computed, activeNode: current.activeNode, ...(current.epoch !== undefined ? { epoch: current.epoch } : {}) };
 }

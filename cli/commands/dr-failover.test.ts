@@ -101,10 +101,14 @@ describe('dr failover / failback', () => {
     expect(api.store.failovers.size).toBe(0);
   });
 
-  it('refuses outright while the operator does not run Failovers (OPERATOR_RUNS_FAILOVERS), pointing to a drill, before reaching any cluster', async () => {
-    const { OPERATOR_RUNS_FAILOVERS } = await import('./dr-failover.js');
-    expect(OPERATOR_RUNS_FAILOVERS).toBe(false);
-    await expect(failoverStart({ ...failover, tenant: ['health-records'], kubeconfig: '/nonexistent/kubeconfig' } as never, { estate })).rejects.toThrow(/does not run failovers or failbacks yet.*nothing was created.*longyun dr drill start --tenant health-records --to remote-dr --wait/s);
+  it('--wait on an emergency failover stops once every tenant is active on the target: reprotecting waits for the old source, which may be days', async () => {
+    const { awaitingOldSource } = await import('./dr-failover.js');
+    const f = (type: 'planned' | 'emergency', phase: 'Verifying' | 'Reprotecting', states: Array<'Verified' | 'Promoted' | 'Failed'>) =>
+      ({ apiVersion: 'longyun.io/v1alpha1', kind: 'Failover', metadata: { name: 'f' }, spec: { scope: { tenants: ['a'] }, direction: 'failover', to: 'same-city-dr', type }, status: { phase, tenants: states.map((state, i) => ({ tenant: `t${i}`, from: 'p', to: 's', state, rtoTargetSeconds: 60, rpoTargetSeconds: 60 })) } }) as never;
+    expect(awaitingOldSource(f('emergency', 'Reprotecting', ['Verified', 'Failed']))).toBe(true);
+    expect(awaitingOldSource(f('emergency', 'Reprotecting', ['Verified', 'Promoted']))).toBe(false);
+    expect(awaitingOldSource(f('emergency', 'Verifying', ['Verified']))).toBe(false);
+    expect(awaitingOldSource(f('planned', 'Reprotecting', ['Verified']))).toBe(false);
   });
 
   it('without a validator the production one (resolveFailoverScope) checks the request against the cluster\'s state, and nothing is created on a problem', async () => {

@@ -69,19 +69,8 @@ export const failbackStart = (opts: FailoverStartOptions, deps: FailoverDeps = {
  * `--dry-run` and `--wait` follow it to the end (a dry run then prints each tenant's plan); exit 0
  * only if it Succeeded.
  */
-/**
- * Whether this version's operator runs Failovers. Not yet: DR III's runtime (fencing, the switch,
- * promotion, reprotection) is still to come, and a Failover nobody runs would sit Pending while an
- * SRE waits on it. Until then `dr failover`/`dr failback` check the request and refuse to create
- * it; tests inject an API and exercise the rest.
- */
-export const OPERATOR_RUNS_FAILOVERS = false;
-
 async function startFailover(direction: FailoverDirection, opts: FailoverStartOptions, deps: FailoverDeps): Promise<number> {
   const req = failoverRequest(direction, opts);
-  if (!OPERATOR_RUNS_FAILOVERS && deps.api === undefined) {
-    throw new LongyunError(`this version's operator does not run failovers or failbacks yet (DR III is in progress): nothing was created. To rehearse recovery now, run an isolated drill: longyun dr drill start ${req.scope.tenants ? req.scope.tenants.map((t) => `--tenant ${t}`).join(' ') : req.scope.node ? `--node ${req.scope.node}` : `--centre ${req.scope.centre}`} --to ${req.to ?? 'same-city-dr'} --wait`);
-  }
   const a = await api(opts, deps);
   const now = a.now();
   const estate = deps.estate ?? (await import('../../topology/load.js')).loadEstate(opts.estate);
@@ -115,7 +104,17 @@ async function startFailover(direction: FailoverDirection, opts: FailoverStartOp
   const final = await waitForFailover(a, name, now.getTime(), opts.wait ? (line) => out.write(`${line}\n`) : () => {});
   if (opts.output === 'json') printJson(final);
   else if (req.dryRun) out.write(failoverPlanLines(final).map((l) => `${l}\n`).join(''));
-  return final.status?.phase === 'Succeeded' ? EXIT.OK : EXIT.ERROR;
+  else if (awaitingOldSource(final)) out.write(`every tenant is active on its standby; failover/${name} stays in Reprotecting until ${[...new Set((final.status?.tenants ?? []).map((t) => t.from))].join(', ')} answers again, then fences it, keeps what changed there after the recovery point in lost+found, and copies back into it ("longyun dr failover get ${name}")\n`);
+  return final.status?.phase === 'Succeeded' || (awaitingOldSource(final) && !(final.status?.tenants ?? []).some((t) => t.state === 'Failed')) ? EXIT.OK : EXIT.ERROR;
+}
+
+/**
+ * An emergency failover whose tenants are all active on the target, reprotecting only once the
+ * old source answers again (which may be days): what `--wait` waits for, not Succeeded.
+ */
+export function awaitingOldSource(f: Failover): boolean {
+  const s = f.status;
+  return f.spec.type === 'emergency' && s?.phase === 'Reprotecting' && (s.tenants ?? []).every((t) => t.state === 'Verified' || t.state === 'Failed' || t.state === 'Reprotected' || t.state === 'RolledBack');
 }
 
 /** Polls the failover every 500 ms until it is in a terminal phase, passing each progress line on. */
@@ -124,7 +123,7 @@ export async function waitForFailover(a: DrillApi, name: string, startMs: number
   for (;;) {
     const cur = await getFailover(a, name);
     for (const line of failoverWaitLines(prev, cur, startMs, a.now().getTime())) print(line);
-    if (isTerminalFailover(cur.status?.phase)) return cur;
+    if (isTerminalFailover(cur.status?.phase) || awaitingOldSource(cur)) return cur;
     prev = cur;
     await a.sleep(500);
   }

@@ -70,12 +70,17 @@ export async function operatorRun(opts: OperatorRunOptions): Promise<number> {
   const { Operator } = await import('../../operator/manager.js');
   // The estate and its complete ledger: what tenants' objects are built from.
   const { estate, plan } = desiredStateOf(opts.estate);
-  // Test hook (test/e2e/dr-drill.test.ts): kill this process on entering any of these drill phases.
+  // Test hooks (test/e2e/dr-drill.test.ts, dr-failover.test.ts): kill this process on entering any of
+  // these drill or failover phases; the settle time after which a returning old source's fence is
+  // checked again and its lost+found taken.
   const crashOn = process.env.LONGYUN_TEST_CRASH_ON_PHASE?.split(',').map((p) => p.trim()).filter(Boolean);
-  if (crashOn?.length) process.stderr.write(`test hook LONGYUN_TEST_CRASH_ON_PHASE: this process kills itself on entering drill phase ${crashOn.join(', ')}\n`);
+  if (crashOn?.length) process.stderr.write(`test hook LONGYUN_TEST_CRASH_ON_PHASE: this process kills itself on entering drill or failover phase ${crashOn.join(', ')}\n`);
+  const settle = process.env.LONGYUN_TEST_FENCE_SETTLE_MS;
+  if (settle !== undefined) process.stderr.write(`test hook LONGYUN_TEST_FENCE_SETTLE_MS: lost+found is taken ${settle} ms after an old source answers again (not the request timeout)\n`);
   const op = new Operator({
     kubeConfig,
-    ...(crashOn?.length ? { drillCrashOnPhase: new Set(crashOn) } : {}),
+    ...(crashOn?.length ? { crashOnPhase: new Set(crashOn) } : {}),
+    ...(settle !== undefined && Number.isFinite(Number(settle)) ? { fenceSettleMs: Number(settle) } : {}),
     estate,
     plan,
     namespace,

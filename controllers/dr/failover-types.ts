@@ -56,6 +56,10 @@ export interface FailoverTenantStatus {
   epochAfter?: number;
   /** Emergency: the recovery point promoted from. */
   recoveryPoint?: string;
+  /** Emergency: that point's digest per object (objectKey → digest), what lost+found compares the old source with when it answers again. */
+  recoveryPointDigests?: Record<string, string>;
+  /** Emergency: when the old source was found answering again and fenced, and when lost+found was taken (after the settle time). */
+  fencedAt?: string;
   switchedAt?: string;
   verifiedAt?: string;
   rtoSeconds?: number;

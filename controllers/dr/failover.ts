@@ -9,7 +9,7 @@
 // after it, the failover only goes forward: an abort is refused and recorded, and a tenant that
 // cannot finish ends Failed with the reason, still with exactly one active copy.
 import { LongyunError } from '../../topology/errors.js';
-import { FORWARD_ONLY_PHASES, isTerminalFailover, type Failover, type FailoverPhase, type FailoverPlanStep, type FailoverSpec, type FailoverStatus, type FailoverTenantState, type FailoverTenantStatus, type FailoverTotals, type FailoverType, type TenantFailoverSummary } from './failover-types.js';
+import { FORWARD_ONLY_PHASES, isTerminalFailover, type Failover, type LostAndFoundObject, type FailoverPhase, type FailoverPlanStep, type FailoverSpec, type FailoverStatus, type FailoverTenantState, type FailoverTenantStatus, type FailoverTotals, type FailoverType, type TenantFailoverSummary } from './failover-types.js';
 
 export const FailoverReasons = {
   /** Nothing in the scope could be failed over: every problem is in the message. */
@@ -392,4 +392,52 @@ export function failoverPlan(
   }
   steps.push({ kind: 'reprotect', on: from, description: `${name} on ${from} becomes a standby of ${to}: copies run ${to} → ${from}; Schedules and BackupStorageLocations follow the active node` });
   return steps;
+}
+
+// ---- What a running failover holds ------------------------------------------------------------
+
+/** What a failover in progress keeps other controllers from doing to one of its tenants. */
+export interface FailoverHolds {
+  /** The tenant controller writes nothing on the tenant's members: fencing must not be undone, a promotion not raced. */
+  reconcile: boolean;
+  /** The copier makes no pass for the tenant: its active copy is being promoted (still in standby form). */
+  copies: boolean;
+  /** The copier writes nothing into the tenant's namespace on this node: the old source, until lost+found is taken there. */
+  copiesInto?: string;
+}
+
+const NO_HOLD: FailoverHolds = { reconcile: false, copies: false };
+
+/**
+ * What `f` holds of `tenant`, from its status alone (so a successor holds the same): before the
+ * tenant is verified on the target, its member objects are the failover's (reconcile held); between
+ * the switch and verification there is no active copy to copy from (copies held); and after an
+ * emergency switch, nothing is copied into the old source until its lost+found is recorded.
+ */
+export function failoverHolds(f: Pick<Failover, 'spec' | 'status'>, tenant: string): FailoverHolds {
+  const s = f.status;
+  if (!s?.phase || isTerminalFailover(s.phase) || f.spec.dryRun) return NO_HOLD;
+  const t = s.tenants?.find((x) => x.tenant === tenant);
+  if (!t) return NO_HOLD;
+  const emergencyInto = f.spec.type === 'emergency' && t.epochAfter !== undefined && t.lostAndFound === undefined && t.state !== 'Reprotected' ? { copiesInto: t.from } : {};
+  switch (t.state) {
+    case 'Pending':
+    case 'Fenced':
+    case 'Synced':
+      // In Switching the switch may be written before the tenant's state says so.
+      return { reconcile: true, copies: FORWARD_ONLY_PHASES.includes(s.phase), ...emergencyInto };
+    case 'Switched':
+    case 'Promoted':
+      return { reconcile: true, copies: true, ...emergencyInto };
+    case 'Verified':
+    case 'Failed':
+      return { reconcile: false, copies: false, ...emergencyInto };
+    default:
+      return NO_HOLD;
+  }
+}
+
+/** Emergency: lost+found taken on the old source at `now` (objects changed after the recovery point, kept in `quarantineNamespace`). */
+export function tenantLostAndFound(t: FailoverTenantStatus, quarantineNamespace: string, objects: LostAndFoundObject[], now: Date): FailoverTenantStatus {
+  return { ...t, lostAndFound: { quarantineNamespace, objects }, fencedAt: t.fencedAt ?? now.toISOString() };
 }
