@@ -156,7 +156,10 @@ export class FailoverRunner {
       if (step.type !== 'interrupted') await this.opts.gate?.(name, step.type);
       try {
         if (step.type === 'interrupted') await this.writeStatus(f, startRollback(f.status ?? {}, FailoverReasons.Interrupted, `the operator stopped in ${f.status?.phase} before the switch; rolled back to the source`));
-        else await this.run(view, step);
+        else {
+          await this.run(view, step);
+          this.mine.add(name);
+        }
       } catch (e) {
         if (e instanceof NotYet) return { requeueAfterMs: e.ms };
         this.host.log(`failover ${name}: ${step.type} failed (retrying): ${(e as Error).message ?? e}`);

@@ -9,8 +9,10 @@ import {
   failoverPhases,
   failoverPlan,
   failoverTenantFailed,
+  failoverHolds,
   failoverTotals,
   nextFailoverStep,
+  tenantLostAndFound,
   startRollback,
   summaryKey,
   switchTenantStatus,
@@ -372,5 +374,30 @@ describe('failoverPlan', () => {
     expect(plan.map((p) => p.kind)).toEqual(['switch', 'promote', 'verify', 'quarantine', 'reprotect']);
     expect(plan[1]!.description).toContain('from the recovery point 2026-12-02T03:59:30Z');
     expect(plan[3]!.description).toContain('fence health-records there before anything else');
+  });
+});
+
+describe('failoverHolds: what a running failover keeps other controllers from doing', () => {
+  const holds = (phase: FailoverPhase, t: FailoverTenantStatus, spec: Partial<FailoverSpec> = {}) => failoverHolds(fo(inPhase(phase, [t]), spec), t.tenant);
+  it('before the tenant is verified on the target its member objects are the failover\'s; between the switch and verification nothing is copied', () => {
+    expect(holds('Fencing', tenant('a', { fenceRecord: 'longyun-fence' }))).toEqual({ reconcile: true, copies: false });
+    expect(holds('FinalSync', tenant('a', { state: 'Fenced' }))).toEqual({ reconcile: true, copies: false });
+    // In Switching the Tenant may show the switch before the failover records it.
+    expect(holds('Switching', tenant('a', { state: 'Synced' }))).toEqual({ reconcile: true, copies: true });
+    expect(holds('Promoting', tenant('a', { state: 'Switched', epochAfter: 2 }))).toEqual({ reconcile: true, copies: true });
+    expect(holds('Verifying', tenant('a', { state: 'Promoted', epochAfter: 2 }))).toEqual({ reconcile: true, copies: true });
+    expect(holds('Reprotecting', tenant('a', { state: 'Verified', epochAfter: 2 }))).toEqual({ reconcile: false, copies: false });
+  });
+  it('after an emergency switch nothing is copied into the old source until its lost+found is recorded', () => {
+    const verified = tenant('a', { state: 'Verified', epochAfter: 2 });
+    expect(holds('Reprotecting', verified, { type: 'emergency' })).toEqual({ reconcile: false, copies: false, copiesInto: 'gansu-provincial' });
+    expect(holds('Reprotecting', tenantLostAndFound(verified, 'a-lost-123456', [], T0), { type: 'emergency' })).toEqual({ reconcile: false, copies: false });
+    // Before the switch an emergency failover has touched nothing.
+    expect(holds('Precheck', tenant('a'), { type: 'emergency' })).toEqual({ reconcile: true, copies: false });
+  });
+  it('holds nothing once finished, for a dry run, or for a tenant it does not cover', () => {
+    expect(holds('Succeeded', tenant('a', { state: 'Reprotected' }))).toEqual({ reconcile: false, copies: false });
+    expect(holds('Precheck', tenant('a'), { dryRun: true })).toEqual({ reconcile: false, copies: false });
+    expect(failoverHolds(fo(inPhase('Fencing', [tenant('a')])), 'other')).toEqual({ reconcile: false, copies: false });
   });
 });
