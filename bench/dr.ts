@@ -67,6 +67,7 @@ import { copiedResources, standbyList, stripForStandby, type DiscoveredResource 
 import { BENCH_CR_GROUP, BENCH_CRDS, DR_PRODUCTION, DR_STANDBYS, drWorkload, editedFields, editPath, editTarget, nextEdit, type DrTenant, type Edit } from './dr-workload.js';
 import { flagValue, median, mulberry32 } from './harness.js';
 import { distribution, measureDrill, type DrillBench, type DrillNotMeasured } from './dr-drill.js';
+import { measureEmergency, measureFailback, TARGET_EMERGENCY_SECONDS, TARGET_FAILBACK_RATIO, type FailoverBench, type FailoverNotMeasured } from './dr-failover.js';
 
 const TARGET_CONVERGENCE_RATIO = 1.25;
 const TARGET_LAG_P99_MS = 2000;
@@ -456,6 +457,8 @@ interface RunResult {
   lag: LagRun | undefined;
   peakRssMb: number | NotMeasured;
   drill: DrillBench | DrillNotMeasured;
+  emergency: FailoverBench | FailoverNotMeasured;
+  failback: FailoverBench | FailoverNotMeasured;
 }
 
 interface Options {
@@ -532,8 +535,26 @@ async function runOnce(o: Options, runIndex: number): Promise<RunResult> {
       if (drill.measured) log(`run ${runIndex}: drill of ${drill.tenants} tenants ${drill.phase} in ${drill.seconds.toFixed(1)} s (${drill.verified} verified; RTO p50 ${drill.rtoSeconds?.p50} s, max ${drill.rtoSeconds?.max} s)`);
       else log(`run ${runIndex}: drill not measured: ${drill.reason}`);
     }
+    // An emergency failover of every tenant with production frozen, then their planned failback (issue 13).
+    let emergency: FailoverBench | FailoverNotMeasured = { measured: false, reason: 'no operator process (no copier)' };
+    let failback: FailoverBench | FailoverNotMeasured = emergency;
+    if (operator) {
+      const admin = restFor(management.kubeconfig);
+      const l = (m: string) => log(`run ${runIndex}: ${m}`);
+      emergency = await measureEmergency(admin, { name: `bench-emergency-${runIndex}`, productionPid: production.apiserver.pid, expectTenants: o.tenants.length, guardMs: CONVERGENCE_GUARD_MS, log: l });
+      if (emergency.measured) {
+        l(`emergency failover: every tenant active on the standby after ${emergency.seconds.toFixed(1)} s (${emergency.verified}/${emergency.tenants} verified; RPO max ${emergency.rpoSeconds?.max} s); reprotected ${emergency.reprotectSeconds?.toFixed(1)} s after the thaw`);
+        failback = await measureFailback(admin, { name: `bench-failback-${runIndex}`, expectTenants: o.tenants.length, guardMs: CONVERGENCE_GUARD_MS, log: l });
+        if (failback.measured) l(`planned failback of ${failback.tenants} tenants ${failback.phase} in ${failback.seconds.toFixed(1)} s`);
+        else l(`failback not measured: ${failback.reason}`);
+      } else {
+        l(`emergency failover not measured: ${emergency.reason}`);
+        failback = { measured: false, reason: 'the emergency failover before it was not measured' };
+      }
+      admin.close();
+    }
     const peakRssMb: RunResult['peakRssMb'] = sampler ? sampler.peakMb() : { measured: false, reason: 'no operator process (no copier)' };
-    return { setupSeconds, departmentObjects, copiedResources: resources, kubectl: kb, initialConvergence, lag, peakRssMb, drill };
+    return { setupSeconds, departmentObjects, copiedResources: resources, kubectl: kb, initialConvergence, lag, peakRssMb, drill, emergency, failback };
   } finally {
     sampler?.stop();
     await operator?.stop().catch((e: Error) => log(`operator stop: ${e.message}`));
@@ -584,6 +605,12 @@ async function main(): Promise<void> {
   const drills = results.map((r) => r.drill);
   const measuredDrills = drills.every((d) => d.measured) ? (drills as DrillBench[]) : undefined;
   const drillRatio = measuredDrills ? median(measuredDrills.map((d, i) => d.seconds / results[i]!.kubectl.seconds)) : undefined;
+  const emergencies = results.map((r) => r.emergency);
+  const measuredEmergencies = emergencies.every((e) => e.measured) ? (emergencies as FailoverBench[]) : undefined;
+  const failbacks = results.map((r) => r.failback);
+  const measuredFailbacks = failbacks.every((e) => e.measured) ? (failbacks as FailoverBench[]) : undefined;
+  const failbackRatio = measuredFailbacks ? median(measuredFailbacks.map((d, i) => d.seconds / results[i]!.kubectl.seconds)) : undefined;
+  const emergencySeconds = measuredEmergencies ? median(measuredEmergencies.map((e) => e.seconds)) : undefined;
   const rss = results.map((r) => r.peakRssMb);
   const peakRss = rss.every((x) => typeof x === 'number') ? Math.max(...(rss as number[])) : undefined;
 
@@ -611,10 +638,18 @@ async function main(): Promise<void> {
       drill: measuredDrills
         ? { measured: true, scope: 'centre production → same-city-dr', seconds: round(median(measuredDrills.map((d) => d.seconds))), phases: measuredDrills.map((d) => d.phase), rtoSecondsAllRuns: pooledRto(measuredDrills), verified: measuredDrills.map((d) => `${d.verified}/${d.tenants}`) }
         : drills.find((d) => !d.measured),
+      emergencyFailover: measuredEmergencies
+        ? { measured: true, scope: 'centre production → same-city-dr, production API server frozen', secondsToAllActive: round(emergencySeconds!), perRun: measuredEmergencies.map((e) => round(e.seconds)), reprotectSecondsAfterThaw: measuredEmergencies.map((e) => round(e.reprotectSeconds ?? 0)), phases: measuredEmergencies.map((e) => e.phase), verified: measuredEmergencies.map((e) => `${e.verified}/${e.tenants}`), rpoSeconds: distribution(measuredEmergencies.flatMap((e) => (e.rpoSeconds ? [e.rpoSeconds.max] : []))) }
+        : emergencies.find((e) => !e.measured),
+      failback: measuredFailbacks
+        ? { measured: true, scope: 'every tenant away from a production node → home', seconds: round(median(measuredFailbacks.map((d) => d.seconds))), perRun: measuredFailbacks.map((d) => round(d.seconds)), phases: measuredFailbacks.map((d) => d.phase), phaseSeconds: measuredFailbacks.map((d) => d.phaseSeconds), verified: measuredFailbacks.map((d) => `${d.verified}/${d.tenants}`) }
+        : failbacks.find((e) => !e.measured),
     },
-    ratios: { initialConvergenceVsKubectl: ratio !== undefined ? round(ratio) : null, drillVsKubectl: drillRatio !== undefined ? round(drillRatio) : null },
-    targets: { initialConvergenceVsKubectl: TARGET_CONVERGENCE_RATIO, lagP99Ms: TARGET_LAG_P99_MS, peakRssMb: TARGET_RSS_MB, drillVsKubectl: TARGET_DRILL_RATIO },
+    ratios: { initialConvergenceVsKubectl: ratio !== undefined ? round(ratio) : null, drillVsKubectl: drillRatio !== undefined ? round(drillRatio) : null, failbackVsKubectl: failbackRatio !== undefined ? round(failbackRatio) : null },
+    targets: { initialConvergenceVsKubectl: TARGET_CONVERGENCE_RATIO, lagP99Ms: TARGET_LAG_P99_MS, peakRssMb: TARGET_RSS_MB, drillVsKubectl: TARGET_DRILL_RATIO, emergencyFailoverSeconds: TARGET_EMERGENCY_SECONDS, failbackVsKubectl: TARGET_FAILBACK_RATIO },
     met: {
+      emergencyFailover: emergencySeconds !== undefined ? emergencySeconds < TARGET_EMERGENCY_SECONDS && measuredEmergencies!.every((e) => e.failed === 0) : null,
+      failback: failbackRatio !== undefined ? failbackRatio <= TARGET_FAILBACK_RATIO && measuredFailbacks!.every((d) => d.phase === 'Succeeded') : null,
       drill: drillRatio !== undefined ? drillRatio <= TARGET_DRILL_RATIO && measuredDrills!.every((d) => d.phase === 'Succeeded') : null,
       initialConvergence: ratio !== undefined ? ratio <= TARGET_CONVERGENCE_RATIO : null,
       lag: !o.selfCheck && lagSummary.measured ? lagSummary.unseen === 0 && lagSummary.p99Ms < TARGET_LAG_P99_MS : null,
@@ -632,6 +667,8 @@ async function main(): Promise<void> {
       lag: r.lag ? { sent: r.lag.sent, failed: r.lag.failed, rate: round(r.lag.rate, 1), perStandby: r.lag.perStandby.map(roundLag), combined: roundLag(r.lag.combined) } : null,
       peakRssMb: typeof r.peakRssMb === 'number' ? r.peakRssMb : null,
       drill: r.drill.measured ? { ...r.drill, rtoAll: undefined } : r.drill,
+      emergencyFailover: r.emergency,
+      failback: r.failback,
     })),
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -28,6 +28,15 @@ describe('reconcileCloudNode', () => {
     expect(second.event).toBeUndefined();
   });
 
+  it('a Ready node stays Ready while a restarted operator starts its watches (no flap); a new one waits for them', () => {
+    const ok = reconcileCloudNode(node, probe({ version: v120, systemReady: true, cachesSynced: true }), idle, now);
+    const restarted = reconcileCloudNode({ ...node, status: ok.status }, probe({ version: v120, systemReady: true, cachesSynced: false }), idle, now);
+    expect(findCondition(restarted.status.conditions, CloudNodeConditions.Ready)).toMatchObject({ status: 'True', message: expect.stringMatching(/starting its watches/) });
+    expect(restarted.requeueAfterMs).toBeLessThanOrEqual(1000);
+    const fresh = reconcileCloudNode(node, probe({ version: v120, systemReady: true, cachesSynced: false }), idle, now);
+    expect(findCondition(fresh.status.conditions, CloudNodeConditions.Ready)).toMatchObject({ status: 'False', message: 'onboarding' });
+  });
+
   it('marks a member that stops answering Unreachable, with a warning event, keeping the last heartbeat', () => {
     const ok = reconcileCloudNode(node, probe({ version: v120, systemReady: true, cachesSynced: true }), idle, now);
     const later = new Date(now.getTime() + 60_000);

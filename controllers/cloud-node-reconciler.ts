@@ -160,13 +160,16 @@ export function reconcileCloudNode(node: CloudNodeResource, probe: MemberProbe, 
     remove.push(...b.delete);
     set(CloudNodeConditions.BackupLocations, b.condition.status, b.condition.reason, b.condition.message);
   }
-  const ready = probe.systemReady && probe.cachesSynced;
-  set(CloudNodeConditions.Ready, ready ? 'True' : 'False', ready ? Reasons.NodeReady : Reasons.NotReady, ready ? 'onboarded and watched' : 'onboarding');
+  // A node that was Ready stays Ready while a (re)started operator process starts its watches: an
+  // operator restart is no outage of the member (failovers and placements check the watches themselves).
+  const wasReady = node.status?.conditions?.find((c) => c.type === CloudNodeConditions.Ready)?.status === 'True';
+  const ready = probe.systemReady && (probe.cachesSynced || wasReady);
+  set(CloudNodeConditions.Ready, ready ? 'True' : 'False', ready ? Reasons.NodeReady : Reasons.NotReady, ready ? (probe.cachesSynced ? 'onboarded and watched' : 'onboarded; this operator process is starting its watches') : 'onboarding');
   return {
     status: { ...base, conditions, serverVersion: v.gitVersion, lastHeartbeatTime: now.toISOString() },
     apply,
     delete: remove,
-    requeueAfterMs: ready ? HEARTBEAT_MS : 1_000,
+    requeueAfterMs: ready && probe.cachesSynced ? HEARTBEAT_MS : 1_000,
     ...(event ? { event } : {}),
     ...adopt,
   };

@@ -60,6 +60,7 @@ const copyCurrentOn = async (tenant: string, node: string) => {
   const s = (await tenantStatus(tenant)).dr?.standbys.find((c) => c.node === node);
   return s?.state === 'Current' && s.digest === s.sourceDigest ? s : undefined;
 };
+const nodeReady = async (node: string) => (await admin.request<{ status?: { conditions?: Array<{ type: string; status: string }> } }>('GET', `/apis/${API_VERSION}/cloudnodes/${node}`)).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 const memberName = (node: string) => env.plane.clusters.filter((x) => x.role === 'member')[NODES.findIndex((n) => n.name === node)]!.name;
 const clusterOf = (node: string) => env.plane.clusters.find((c) => c.name === memberName(node))!;
 const auditOf = (node: string): AuditEvent[] => readAuditLog(clusterOf(node).auditLog!);
@@ -135,6 +136,7 @@ describe('a planned failover and its failback', () => {
     const epoch = (await tenantStatus(A)).epoch ?? 1;
     const r = await longyunAsync(['dr', 'failover', '--tenant', A, '--to', 'same-city-dr', '--planned', '--name', 'planned-a', '--wait', '-o', 'json'], mgmtKubeconfig);
     expect(r.code, r.stderr).toBe(0);
+    logs.push(`--- dr failover --planned --wait:\n${r.stderr}`);
     const f = JSON.parse(r.stdout) as Failover;
     expect(f.status!.phase).toBe('Succeeded');
     expect(f.status!.transitions!.map((t) => t.phase)).toEqual(['Pending', 'Precheck', 'Fencing', 'FinalSync', 'Switching', 'Promoting', 'Verifying', 'Reprotecting', 'Succeeded']);
@@ -240,6 +242,7 @@ describe('an emergency failover with production frozen', () => {
     try {
       const r = await longyunAsync(['dr', 'failover', '--tenant', B, '--to', 'same-city-dr', '--emergency', '--name', 'emergency-b', '--wait', '-o', 'json'], mgmtKubeconfig);
       expect(r.code, r.stderr).toBe(0);
+      logs.push(`--- dr failover --emergency --wait:\n${r.stderr}`);
       expect(r.stderr).toMatch(/emergency failover/);
       const f = JSON.parse(r.stdout) as Failover;
       expect(f.status!.phase).toBe('Reprotecting');
@@ -316,6 +319,8 @@ describe('the operator killed on entering each phase', () => {
       try {
         // The replica that is to crash keeps the copies meanwhile.
         await waitFor(`${C}'s copy current before ${name}`, () => copyCurrentOn(C, home ? SAME : PROD), 120_000);
+        // A replica just started reconnects to the members (their CloudNodes say so until it has).
+        await waitFor('production and the standby Ready', async () => (await Promise.all([PROD, SAME].map(nodeReady))).every(Boolean) || undefined, 120_000);
         const args = home ? ['dr', 'failover', '--tenant', C, '--to', 'same-city-dr', '--planned', '--name', name] : ['dr', 'failback', '--tenant', C, '--name', name];
         const r = await longyunAsync(args, mgmtKubeconfig);
         expect(r.code, r.stderr).toBe(0);
