@@ -83,7 +83,7 @@ export const LostAndFoundRecord = Type.Object({
   at: Type.String(),
   node: Type.String(),
   recoveryPoint: Type.String(),
-  quarantineNamespace: Type.String(),
+  quarantineNamespace: Type.Optional(Type.String()),
   objects: Type.Array(LostAndFoundObject),
 });
 
@@ -221,7 +221,7 @@ export const FailoverTenantStatus = Type.Object({
   fenceRecord: Type.Optional(Type.String()),
   digestBefore: Type.Optional(Type.String()),
   digestAfter: Type.Optional(Type.String()),
-  lostAndFound: Type.Optional(Type.Object({ quarantineNamespace: Type.String(), objects: Type.Array(LostAndFoundObject) })),
+  lostAndFound: Type.Optional(Type.Object({ quarantineNamespace: Type.Optional(Type.String()), objects: Type.Array(LostAndFoundObject) })),
   plan: Type.Optional(Type.Array(Type.Object({ kind: literals(['fence', 'sync', 'switch', 'promote', 'verify', 'reprotect', 'quarantine'] as const), on: Type.String(), description: Type.String() }))),
 });
 

@@ -20,6 +20,7 @@ import { DrillMemberIO } from './drill-member-io.js';
 import { KubeApiError, resourcePath, type RestClient } from './rest.js';
 import type { CloudNodeObj, StatusWriter, TenantObj } from './status-writer.js';
 import { WorkQueue } from './work-queue.js';
+import { claimTenant, crashNow, NotYet, runSteps } from './operation-steps.js';
 import type * as k8s from '@kubernetes/client-node';
 
 export type DrillObj = FailoverDrill & k8s.KubernetesObject;
@@ -58,10 +59,6 @@ export interface DrillRunnerOptions {
   now?: () => Date;
 }
 
-/** A drill step's wish to be called again (cleanup waiting for namespaces to go, workloads to come up). */
-class Wait {
-  constructor(readonly ms: number) {}
-}
 
 export class DrillRunner {
   readonly informer: Informer<DrillObj>;
@@ -120,28 +117,20 @@ export class DrillRunner {
     return this.informer.cache.get(name);
   }
 
-  private async reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
-    // Step after step while each moves the drill on (its writes reach the cache at once); a step
-    // that leaves the drill as it was is tried again later, never in a tight loop.
-    for (let last: string | undefined; ; ) {
-      if (this.stopped) return;
-      const d = this.drill(name);
-      if (!d) return;
-      if (d.metadata.deletionTimestamp) return this.deleted(d);
-      const step = nextDrillStep(d);
-      if (step.type === 'none') return;
-      const here = `${step.type} ${d.metadata.resourceVersion}`;
-      if (here === last) return { requeueAfterMs: 1000 };
-      last = here;
-      await this.opts.gate?.(name, step.type);
-      try {
-        await this.run(d, step);
-      } catch (e) {
-        if (e instanceof Wait) return { requeueAfterMs: e.ms };
-        this.host.log(`drill ${name}: ${step.type} failed (retrying): ${(e as Error).message ?? e}`);
-        throw e;
-      }
-    }
+  private reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
+    return runSteps<DrillObj, DrillStep>({
+      what: `drill ${name}`,
+      stopped: () => this.stopped,
+      current: () => this.drill(name),
+      next: async (d) => {
+        if (d.metadata.deletionTimestamp) return { done: await this.deleted(d) };
+        const step = nextDrillStep(d);
+        return step.type === 'none' ? { done: undefined } : step;
+      },
+      gate: (step) => this.opts.gate?.(name, step.type) ?? Promise.resolve(),
+      run: (d, step) => this.run(d, step),
+      log: (l) => this.host.log(l),
+    });
   }
 
   /** Writes the drill's status (the whole of it: arrays replace) and, on a new phase, fires the crash hook. */
@@ -198,7 +187,7 @@ export class DrillRunner {
     const { tenants, problems } = resolveDrillScope(d.spec, { estate: this.host.estate, tenants: this.host.tenants(), nodes: this.host.nodes(), now, drill: name });
     // A copy catching up, or members this process is still connecting to (a successor just started): wait a little.
     const waited = Math.min(now.getTime() - Date.parse(s.startedAt ?? now.toISOString()), Date.now() - this.startedMs);
-    if (problems.some((p) => p.transient) && waited < CONNECT_WAIT_MS) throw new Wait(500);
+    if (problems.some((p) => p.transient) && waited < CONNECT_WAIT_MS) throw new NotYet(500);
     const out: DrillTenantStatus[] = [];
     const byTenant = new Map<string, string[]>();
     const general: string[] = [];
@@ -214,11 +203,11 @@ export class DrillRunner {
       const base: DrillTenantStatus = { tenant: r.tenant, source: r.source, standby: r.standby, state: 'Pending', recoveryPoint: r.recoveryPoint, expectedDigest: r.expectedDigest, rtoTargetSeconds: r.rtoTargetSeconds, rpoTargetSeconds: r.rpoTargetSeconds };
       if (!this.host.member(r.standby)?.synced) {
         // An operator just started (a successor) connects to its members within seconds: wait for that, not for a standby that is down.
-        if (waited < CONNECT_WAIT_MS) throw new Wait(500);
+        if (waited < CONNECT_WAIT_MS) throw new NotYet(500);
         out.push(tenantFailed(base, `standby ${r.standby} is not connected (its CloudNode is not Ready, or its caches did not sync within ${CONNECT_WAIT_MS / 1000} s)`));
         continue;
       }
-      const busy = await this.claim(r.tenant, name, now);
+      const busy = await claimTenant(this.host.writer, r.tenant, { kind: 'FailoverDrill', name }, now);
       if (busy) out.push(tenantFailed(base, busy));
       else out.push({ ...base, namespace: drillNamespaceName(r.tenant, name) });
     }
@@ -230,21 +219,6 @@ export class DrillRunner {
       return this.enter(d, { ...status, reason: DrillReasons.PrecheckFailed, message }, 'CleaningUp');
     }
     return this.enter(d, { ...status, ...(general.length ? { message: general.join('; ') } : {}) }, 'Restoring');
-  }
-
-  /** Claims the tenant for this drill (optimistic concurrency); the holder's description when another operation has it. */
-  private async claim(tenant: string, drill: string, now: Date): Promise<string | undefined> {
-    let busy: string | undefined;
-    await this.host.writer.readModifyWrite('tenants', tenant, '/status', (cur) => {
-      const op = (cur as TenantObj).status?.operation;
-      if (op && !(op.kind === 'FailoverDrill' && op.name === drill)) {
-        busy = `tenant ${tenant} is in ${op.kind} ${op.name} since ${op.since}: one operation per tenant at a time`;
-        return undefined;
-      }
-      busy = undefined;
-      return op ? undefined : { status: { operation: { kind: 'FailoverDrill', name: drill, since: now.toISOString() } } };
-    });
-    return busy;
   }
 
   // ---- Restoring -----------------------------------------------------------------------------
@@ -261,12 +235,12 @@ export class DrillRunner {
   private async tenantStep(d: DrillObj, names: string[], doing: string, work: (t: DrillTenantStatus) => Promise<DrillTenantStatus>, next: DrillPhase, extra: (all: DrillTenantStatus[]) => Partial<DrillStatus> = () => ({})): Promise<void> {
     const s = d.status ?? {};
     const tenants = new Map((s.tenants ?? []).map((t) => [t.tenant, t]));
-    let wait: Wait | undefined;
+    let wait: NotYet | undefined;
     await this.eachTenant(d, names, tenants, async (t) => {
       try {
         return await work(t);
       } catch (e) {
-        if (!(e instanceof Wait)) return tenantFailed(t, `${doing} on ${t.standby}: ${(e as Error).message ?? e}`);
+        if (!(e instanceof NotYet)) return tenantFailed(t, `${doing} on ${t.standby}: ${(e as Error).message ?? e}`);
         wait = e;
         return t;
       }
@@ -307,7 +281,7 @@ export class DrillRunner {
   private standbyOf(t: DrillTenantStatus): MemberCluster {
     const tenant = this.host.tenant(t.tenant);
     const m = t.standby ? this.host.member(t.standby) : undefined;
-    if (!m?.synced && Date.now() - this.startedMs < CONNECT_WAIT_MS) throw new Wait(500); // a successor still connecting
+    if (!m?.synced && Date.now() - this.startedMs < CONNECT_WAIT_MS) throw new NotYet(500); // a successor still connecting
     if (!m) throw new Error(`standby ${t.standby} is not connected`);
     const active = tenant?.status?.activeNode ?? tenant?.status?.node;
     if (m.name === active || m.name === tenant?.status?.node || m.name === t.source) throw new Error(`refusing to write drill objects to ${m.name}: it holds tenant ${t.tenant}'s active copy or home`);
@@ -319,7 +293,7 @@ export class DrillRunner {
     const ns = t.namespace!;
     const tenantNs = tenantNamespace({ id: t.tenant });
     const existing = await this.io.get(m, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    if (existing?.metadata.deletionTimestamp) throw new Wait(1000);
+    if (existing?.metadata.deletionTimestamp) throw new NotYet(1000);
     if (!existing) await this.io.create(m, drillNamespace(ns, t.tenant, d.metadata.name));
     const binding = m.accessBinding(t.tenant, ns);
     if (binding) {
@@ -335,7 +309,7 @@ export class DrillRunner {
       const expected = copy?.objectDigests;
       if (!copy || copy.state !== 'Current' || !expected || !copy.recoveryPoint) {
         // The copier of a successor just started reports again within seconds of connecting.
-        if (Date.now() - this.startedMs < CONNECT_WAIT_MS) throw new Wait(500);
+        if (Date.now() - this.startedMs < CONNECT_WAIT_MS) throw new NotYet(500);
         return tenantFailed(t, `the standby copy on ${t.standby} is ${copy?.state ?? 'gone'}${copy?.message ? ` (${copy.message})` : ''}: nothing current to restore`);
       }
       const expectedDigest = copyDigest(new Map(Object.entries(expected)));
@@ -343,7 +317,7 @@ export class DrillRunner {
       record = { drill: d.metadata.name, tenant: t.tenant, recoveryPoint: copy.recoveryPoint, expectedDigest, expected };
       await this.io.create(m, drillRecord(ns, record));
     }
-    if (!m.namespaceSynced(tenantNs)) throw new Wait(500);
+    if (!m.namespaceSynced(tenantNs)) throw new NotYet(500);
     const standbyObjects = m.namespaceObjects(tenantNs) ?? new Map<string, K8sObject>();
     const { objects, missing } = drillObjects({ drill: d.metadata.name, tenantNamespace: tenantNs, namespace: ns, standbyObjects, expected: record.expected });
     const issues = [...missing];
@@ -392,7 +366,7 @@ export class DrillRunner {
       const down = unavailableWorkloads(restored.values());
       if (down.length > 0) {
         // Pods take a while: keep verifying until the tenant's RTO target has passed since the start.
-        if (this.now().getTime() - Date.parse(startedAt) < t.rtoTargetSeconds * 1000) throw new Wait(2000);
+        if (this.now().getTime() - Date.parse(startedAt) < t.rtoTargetSeconds * 1000) throw new NotYet(2000);
         availabilityFailed = `${down.length} workloads not available within the RTO target (${down.slice(0, 3).join(', ')}${down.length > 3 ? ', …' : ''})`;
       }
     }
@@ -423,7 +397,7 @@ export class DrillRunner {
       left++;
       if (!ns.metadata.deletionTimestamp) await m.delete({ apiVersion: 'v1', kind: 'Namespace', name: t.namespace! }, 'namespaces');
     }
-    if (left > 0) throw new Wait(1000);
+    if (left > 0) throw new NotYet(1000);
   }
 
   /** A finished drill: the tenants released with their summaries, then the report, each once. */
@@ -466,7 +440,7 @@ export class DrillRunner {
     try {
       await this.deleteNamespaces(d, (d.status?.tenants ?? []).map((t) => t.tenant));
     } catch (e) {
-      if (e instanceof Wait) return { requeueAfterMs: e.ms };
+      if (e instanceof NotYet) return { requeueAfterMs: e.ms };
       throw e;
     }
     for (const t of d.status?.tenants ?? []) await this.release(d, t, false);
@@ -478,7 +452,3 @@ function namespacesOf(tenants: readonly DrillTenantStatus[] | undefined): string
   return (tenants ?? []).flatMap((t) => (t.namespace ? [t.namespace] : []));
 }
 
-function crashNow(phase: DrillPhase): void {
-  process.stderr.write(`test hook: crashing on entering ${phase} (LONGYUN_TEST_CRASH_ON_PHASE)\n`);
-  process.kill(process.pid, 'SIGKILL');
-}

@@ -12,17 +12,7 @@ import type { K8sObject } from '../stacks/graph/types.js';
 import { DrillMemberIO } from './drill-member-io.js';
 import type { MemberCluster } from './member-cluster.js';
 import { KubeApiError } from './rest.js';
-
-/** Come back later: a cache has not synced, an object changed under a write (409). Not a failure. */
-export class NotYet extends Error {
-  override name = 'NotYet';
-  constructor(
-    message: string,
-    readonly ms = 500,
-  ) {
-    super(message);
-  }
-}
+import { NotYet } from './operation-steps.js';
 
 const DISCOVERY_MS = 30_000;
 const nsKey = (ns: string) => `v1/Namespace/${ns}`;
@@ -53,9 +43,9 @@ export class FailoverMemberIO {
     m.watchCopies(ns);
     const nsObject = m.namespaceObject(ns);
     const inside = m.namespaceObjects(ns);
-    if (!m.synced) throw new NotYet(`${m.name}'s caches have not synced`);
+    if (!m.synced) throw new NotYet(500, `${m.name}'s caches have not synced`);
     if (!nsObject) return undefined;
-    if (!inside) throw new NotYet(`${ns} on ${m.name} is not watched yet`);
+    if (!inside) throw new NotYet(500, `${ns} on ${m.name} is not watched yet`);
     return new Map([...inside, [nsKey(ns), nsObject]]);
   }
 
@@ -64,7 +54,7 @@ export class FailoverMemberIO {
     try {
       await m.replace(o, plural, o);
     } catch (e) {
-      if (e instanceof KubeApiError && e.code === 409) throw new NotYet(`${o.kind} ${o.metadata.name} on ${m.name} changed while it was written`, 200);
+      if (e instanceof KubeApiError && e.code === 409) throw new NotYet(200, `${o.kind} ${o.metadata.name} on ${m.name} changed while it was written`);
       throw e;
     }
   }

@@ -36,7 +36,8 @@ import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
 import { API_VERSION } from './crds.js';
-import { FailoverMemberIO, NotYet } from './failover-member-io.js';
+import { FailoverMemberIO } from './failover-member-io.js';
+import { claimTenant, crashNow, NotYet, runSteps } from './operation-steps.js';
 import { dropManagedFields, Informer } from './informer.js';
 import type { MemberCluster } from './member-cluster.js';
 import type { CloudNodeObj, StatusWriter, TenantObj } from './status-writer.js';
@@ -138,34 +139,34 @@ export class FailoverRunner {
     return f ? failoverHolds(f, tenant) : { reconcile: false, copies: false };
   }
 
-  private async reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
-    for (let last: string | undefined; ; ) {
-      if (this.stopped) return;
-      const f = this.informer.cache.get(name);
-      if (!f) return;
-      const deleting = f.metadata.deletionTimestamp !== undefined;
-      if (deleting && isTerminalFailover(f.status?.phase)) return this.removeFinalizer(f);
-      // A failover deleted before it finished is aborted (before the switch) or completed (after it).
-      const view: FailoverObj = deleting ? { ...f, spec: { ...f.spec, abort: true } } : f;
-      const interrupted = this.interrupted(view);
-      const step: FailoverStep | { type: 'interrupted' } = interrupted ? { type: 'interrupted' } : nextFailoverStep(view);
-      if (step.type === 'none') return;
-      const here = `${step.type} ${f.metadata.resourceVersion}`;
-      if (here === last) return { requeueAfterMs: 1000 };
-      last = here;
-      if (step.type !== 'interrupted') await this.opts.gate?.(name, step.type);
-      try {
-        if (step.type === 'interrupted') await this.writeStatus(f, startRollback(f.status ?? {}, FailoverReasons.Interrupted, `the operator stopped in ${f.status?.phase} before the switch; rolled back to the source`));
-        else {
-          await this.run(view, step);
-          this.mine.add(name);
-        }
-      } catch (e) {
-        if (e instanceof NotYet) return { requeueAfterMs: e.ms };
-        this.host.log(`failover ${name}: ${step.type} failed (retrying): ${(e as Error).message ?? e}`);
-        throw e;
-      }
-    }
+  private reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
+    type Step = FailoverStep | { type: 'interrupted' };
+    return runSteps<FailoverObj, Step>({
+      what: `failover ${name}`,
+      stopped: () => this.stopped,
+      current: () => this.informer.cache.get(name),
+      next: async (f) => {
+        const deleting = f.metadata.deletionTimestamp !== undefined;
+        if (deleting && isTerminalFailover(f.status?.phase)) return { done: await this.removeFinalizer(f) };
+        if (this.interrupted(f)) return { type: 'interrupted' };
+        const step = nextFailoverStep(this.asRun(f));
+        return step.type === 'none' ? { done: undefined } : step;
+      },
+      gate: async (step) => {
+        if (step.type !== 'interrupted') await this.opts.gate?.(name, step.type);
+      },
+      run: async (f, step) => {
+        if (step.type === 'interrupted') return this.writeStatus(f, startRollback(f.status ?? {}, FailoverReasons.Interrupted, `the operator stopped in ${f.status?.phase} before the switch; rolled back to the source`));
+        await this.run(this.asRun(f), step);
+        this.mine.add(name);
+      },
+      log: (l) => this.host.log(l),
+    });
+  }
+
+  /** A failover deleted before it finished is aborted (before the switch) or completed (after it). */
+  private asRun(f: FailoverObj): FailoverObj {
+    return f.metadata.deletionTimestamp !== undefined ? { ...f, spec: { ...f.spec, abort: true } } : f;
   }
 
   /** Found before the switch in a phase with work done that this process did not enter: its predecessor stopped there. */
@@ -241,7 +242,7 @@ export class FailoverRunner {
     const now = this.now();
     const { tenants, problems } = resolveFailoverScope(f.spec, { estate: this.host.estate, tenants: this.host.tenants(), nodes: this.host.nodes(), now, failover: name });
     const waited = Math.min(now.getTime() - Date.parse(s.startedAt ?? now.toISOString()), Date.now() - this.startedMs);
-    if (problems.some((p) => p.transient) && waited < CONNECT_WAIT_MS) throw new NotYet('a copy is catching up', 500);
+    if (problems.some((p) => p.transient) && waited < CONNECT_WAIT_MS) throw new NotYet(500, 'a copy is catching up');
     const out: FailoverTenantStatus[] = [];
     const general: string[] = [];
     const byTenant = new Map<string, string[]>();
@@ -251,8 +252,10 @@ export class FailoverRunner {
     }
     for (const [tenant, messages] of byTenant) {
       const t = this.host.tenant(tenant);
-      const from = t ? (activeNode(t) ?? '') : '';
-      out.push({ tenant, from, to: '', state: 'Failed', message: messages.join('; '), rtoTargetSeconds: (t?.spec.dr?.rtoMinutes ?? 0) * 60, rpoTargetSeconds: (t?.spec.dr?.rpoMinutes ?? 0) * 60 });
+      // Never an empty string: the API server's merge patch of a custom resource takes "" for null (1.20).
+      const from = (t && activeNode(t)) ?? '(not placed)';
+      const to = f.spec.to ? `(${f.spec.to})` : (t?.status?.node ?? '(home)');
+      out.push({ tenant, from, to, state: 'Failed', message: messages.join('; '), rtoTargetSeconds: (t?.spec.dr?.rtoMinutes ?? 0) * 60, rpoTargetSeconds: (t?.spec.dr?.rpoMinutes ?? 0) * 60 });
     }
     for (const r of tenants) {
       const t = this.host.tenant(r.tenant);
@@ -270,7 +273,7 @@ export class FailoverRunner {
       const needed = f.spec.type === 'planned' ? [r.from, r.to] : [r.to];
       const down = needed.find((n) => !this.host.member(n)?.synced);
       if (down !== undefined) {
-        if (waited < CONNECT_WAIT_MS) throw new NotYet(`${down} is not connected yet`, 500);
+        if (waited < CONNECT_WAIT_MS) throw new NotYet(500, `${down} is not connected yet`);
         out.push(failoverTenantFailed(base, `${down} is not connected (its CloudNode is not Ready, or its caches did not sync within ${CONNECT_WAIT_MS / 1000} s)${f.spec.type === 'planned' && down === r.from ? ': if it is down, fail over --emergency' : ''}`));
         continue;
       }
@@ -278,7 +281,7 @@ export class FailoverRunner {
         out.push({ ...base, plan: failoverPlan({ tenant: r.tenant, from: r.from, to: r.to, epoch: r.epoch, recoveryPoint: r.recoveryPoint, expectedDigest: r.expectedDigest }, f.spec) });
         continue;
       }
-      const busy = await this.claim(r.tenant, name, now);
+      const busy = await claimTenant(this.host.writer, r.tenant, { kind: 'Failover', name }, now);
       out.push(busy ? failoverTenantFailed(base, busy) : base);
     }
     out.sort((a, b) => (a.tenant < b.tenant ? -1 : 1));
@@ -286,27 +289,13 @@ export class FailoverRunner {
     await this.writeStatus(f, { ...s, tenants: out, ...(message ? { message } : {}) });
   }
 
-  /** Claims the tenant for this failover (status.operation, optimistic concurrency); the holder's description when another operation has it. */
-  private async claim(tenant: string, failover: string, now: Date): Promise<string | undefined> {
-    let busy: string | undefined;
-    await this.host.writer.readModifyWrite('tenants', tenant, '/status', (cur) => {
-      const op = (cur as TenantObj).status?.operation;
-      if (op && !(op.kind === 'Failover' && op.name === failover)) {
-        busy = `tenant ${tenant} is in ${op.kind} ${op.name} since ${op.since}: one operation per tenant at a time`;
-        return undefined;
-      }
-      busy = undefined;
-      return op ? undefined : { status: { operation: { kind: 'Failover', name: failover, since: now.toISOString() } } };
-    });
-    return busy;
-  }
-
   /** Releases the claim if it is this failover's, and records the failover in the tenant's status.failovers (not a dry run's). */
   private async release(f: FailoverObj, t: FailoverTenantStatus): Promise<void> {
     if (f.spec.dryRun) return;
     const summary = tenantFailoverSummary(f, t);
     const key = summaryKey(f.spec);
-    const touched = t.state !== 'Failed' || t.fenceRecord !== undefined || t.epochAfter !== undefined || t.to !== '';
+    // Tenants the precheck refused were never the failover's: nothing to record on them.
+    const touched = t.state !== 'Failed' || t.fenceRecord !== undefined || t.epochAfter !== undefined;
     await this.host.writer.readModifyWrite('tenants', t.tenant, '/status', (cur) => {
       const st = (cur as TenantObj).status;
       const ours = st?.operation?.kind === 'Failover' && st.operation.name === f.metadata.name;
@@ -368,7 +357,7 @@ export class FailoverRunner {
 
   private memberOf(node: string): MemberCluster {
     const m = this.host.member(node);
-    if (!m?.synced) throw new NotYet(`${node} is not connected`, 1000);
+    if (!m?.synced) throw new NotYet(1000, `${node} is not connected`);
     return m;
   }
 
@@ -383,7 +372,7 @@ export class FailoverRunner {
       const ns = tenantNamespace({ id: t.tenant });
       await this.io.fence(m, ns, f.metadata.name);
       const check = await this.io.fenced(m, ns);
-      if (!check.fenced || !check.labelled) throw new NotYet(`${ns} on ${t.from} still live: ${check.live[0]?.reason ?? 'not labelled yet'}`, 200);
+      if (!check.fenced || !check.labelled) throw new NotYet(200, `${ns} on ${t.from} still live: ${check.live[0]?.reason ?? 'not labelled yet'}`);
       this.host.copyNow(t.tenant);
       return tenantFenced(t, FENCE_RECORD);
     });
@@ -397,7 +386,7 @@ export class FailoverRunner {
     if (!check.fenced) {
       // Someone started something again on the fenced source: fence it again first.
       await this.io.fence(from, ns, f.metadata.name);
-      throw new NotYet(`${ns} on ${t.from} was live again (${check.live[0]?.reason}); fenced again`, 200);
+      throw new NotYet(200, `${ns} on ${t.from} was live again (${check.live[0]?.reason}); fenced again`);
     }
     const c = await this.io.compare(from, to, ns);
     if (c.inSync) return tenantSynced(t, c.sourceDigest);
@@ -406,7 +395,7 @@ export class FailoverRunner {
       return failoverTenantFailed(t, `the final sync to ${t.to} did not catch up within ${FINAL_SYNC_LIMIT_MS / 60_000} min (the copy's digest ${c.standbyDigest}, the fenced source's ${c.sourceDigest}): see "longyun dr status ${t.tenant}"`);
     }
     this.host.copyNow(t.tenant);
-    throw new NotYet('copy catching up', 300);
+    throw new NotYet(300, 'copy catching up');
   }
 
   /** The commit: status.activeNode → to and epoch + 1 on the Tenant, only over the epoch this failover read. */
@@ -456,21 +445,21 @@ export class FailoverRunner {
     const since = this.host.answeringSince(t.from);
     const m = this.host.member(t.from);
     if (f.spec.type === 'emergency' && t.lostAndFound === undefined) {
-      if (since === undefined || !m?.synced) throw new NotYet(`waiting for ${t.from} to answer again`, 2000);
+      if (since === undefined || !m?.synced) throw new NotYet(2000, `waiting for ${t.from} to answer again`);
       await this.io.fence(m, ns, f.metadata.name);
       const settle = this.opts.settleMs ?? DEFAULT_SETTLE_MS;
-      if (Date.now() - since < settle) throw new NotYet(`${t.from} answers again; fence checked again after ${settle / 1000} s`, Math.min(2000, settle));
+      if (Date.now() - since < settle) throw new NotYet(Math.min(2000, settle), `${t.from} answers again; fence checked again after ${settle / 1000} s`);
       const check = await this.io.fenced(m, ns);
       if (!check.fenced) {
         await this.io.fence(m, ns, f.metadata.name);
-        throw new NotYet(`${ns} on ${t.from} was live again (${check.live[0]?.reason}); fenced again`, 200);
+        throw new NotYet(200, `${ns} on ${t.from} was live again (${check.live[0]?.reason}); fenced again`);
       }
       const objects = await this.io.view(m, ns);
       const lost = objects ? lostAndFound(t.recoveryPointDigests ?? {}, objects) : [];
       const now = this.now();
-      let quarantine = '';
-      if (lost.length > 0) quarantine = await this.io.quarantine(m, { tenant: t.tenant, failover: f.metadata.name, namespace: ns, lost });
-      const record: LostAndFoundRecord = { failover: f.metadata.name, at: now.toISOString(), node: t.from, recoveryPoint: t.recoveryPoint ?? '', quarantineNamespace: quarantine, objects: lost };
+      const quarantine = lost.length > 0 ? await this.io.quarantine(m, { tenant: t.tenant, failover: f.metadata.name, namespace: ns, lost }) : undefined;
+      // Recorded even when nothing was lost: it says the old source was checked.
+      const record: LostAndFoundRecord = { failover: f.metadata.name, at: now.toISOString(), node: t.from, recoveryPoint: t.recoveryPoint ?? t.switchedAt ?? now.toISOString(), ...(quarantine ? { quarantineNamespace: quarantine } : {}), objects: lost };
       await this.host.writer.readModifyWrite('tenants', t.tenant, '/status', (cur) => {
         const list = (cur as TenantObj).status?.lostAndFound ?? [];
         if (list.some((r) => r.failover === record.failover && r.node === record.node)) return undefined;
@@ -480,11 +469,11 @@ export class FailoverRunner {
       // Written to the failover's status before the copier may write there (failoverHolds).
       return tenantLostAndFound(t, quarantine, lost, now);
     }
-    if (!m?.synced) throw new NotYet(`waiting for ${t.from} to answer`, 2000);
+    if (!m?.synced) throw new NotYet(2000, `waiting for ${t.from} to answer`);
     await this.io.dropSchedules(m, t.tenant);
     this.host.copyNow(t.tenant);
     const copy = this.host.tenant(t.tenant)?.status?.dr?.standbys.find((c) => c.node === t.from);
-    if (!copy || copy.state !== 'Current' || copy.digest === undefined || copy.digest !== copy.sourceDigest) throw new NotYet(`copy into ${t.from} not current yet`, 500);
+    if (!copy || copy.state !== 'Current' || copy.digest === undefined || copy.digest !== copy.sourceDigest) throw new NotYet(500, `copy into ${t.from} not current yet`);
     await this.io.dropFenceRecord(m, ns);
     return { ...tenantReprotected(t), message: `${t.from} is a standby of ${t.to}${t.lostAndFound?.objects.length ? `; ${t.lostAndFound.objects.length} objects kept in lost+found (${t.lostAndFound.quarantineNamespace})` : ''}` };
   }
@@ -499,7 +488,3 @@ export class FailoverRunner {
   }
 }
 
-function crashNow(phase: FailoverPhase): void {
-  process.stderr.write(`test hook: crashing on entering ${phase} (LONGYUN_TEST_CRASH_ON_PHASE)\n`);
-  process.kill(process.pid, 'SIGKILL');
-}

@@ -9,7 +9,8 @@ import { FENCED_LABEL } from '../controllers/dr/failover-types.js';
 import { isFenced } from '../controllers/dr/fence.js';
 import { STANDBY_LABEL } from '../controllers/dr/normalize.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
-import { FailoverMemberIO, NotYet } from './failover-member-io.js';
+import { FailoverMemberIO } from './failover-member-io.js';
+import { NotYet } from './operation-steps.js';
 import type { MemberCluster } from './member-cluster.js';
 import type { TenantObj } from './status-writer.js';
 

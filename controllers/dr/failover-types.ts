@@ -73,7 +73,8 @@ export interface FailoverTenantStatus {
   /** The active copy's digest before the move, and the promoted copy's after it. */
   digestBefore?: string;
   digestAfter?: string;
-  lostAndFound?: { quarantineNamespace: string; objects: LostAndFoundObject[] };
+  /** Emergency: what lost+found found on the old source; `quarantineNamespace` only when something was kept there. */
+  lostAndFound?: { quarantineNamespace?: string; objects: LostAndFoundObject[] };
   plan?: FailoverPlanStep[];
 }
 
@@ -133,7 +134,8 @@ export interface LostAndFoundRecord {
   at: string;
   node: string;
   recoveryPoint: string;
-  quarantineNamespace: string;
+  /** Where the changed and added objects are kept; absent when nothing was lost. */
+  quarantineNamespace?: string;
   objects: LostAndFoundObject[];
 }
 

@@ -392,6 +392,8 @@ describe('failoverHolds: what a running failover keeps other controllers from do
     const verified = tenant('a', { state: 'Verified', epochAfter: 2 });
     expect(holds('Reprotecting', verified, { type: 'emergency' })).toEqual({ reconcile: false, copies: false, copiesInto: 'gansu-provincial' });
     expect(holds('Reprotecting', tenantLostAndFound(verified, 'a-lost-123456', [], T0), { type: 'emergency' })).toEqual({ reconcile: false, copies: false });
+    // Nothing lost: no quarantine namespace, and no empty string in its place (a custom resource's merge patch takes "" for null).
+    expect(tenantLostAndFound(verified, undefined, [], T0).lostAndFound).toEqual({ objects: [] });
     // Before the switch an emergency failover has touched nothing.
     expect(holds('Precheck', tenant('a'), { type: 'emergency' })).toEqual({ reconcile: true, copies: false });
   });

@@ -437,7 +437,7 @@ export function failoverHolds(f: Pick<Failover, 'spec' | 'status'>, tenant: stri
   }
 }
 
-/** Emergency: lost+found taken on the old source at `now` (objects changed after the recovery point, kept in `quarantineNamespace`). */
-export function tenantLostAndFound(t: FailoverTenantStatus, quarantineNamespace: string, objects: LostAndFoundObject[], now: Date): FailoverTenantStatus {
-  return { ...t, lostAndFound: { quarantineNamespace, objects }, fencedAt: t.fencedAt ?? now.toISOString() };
+/** Emergency: lost+found taken on the old source at `now` (objects changed after the recovery point, kept in `quarantineNamespace`; none when nothing was). */
+export function tenantLostAndFound(t: FailoverTenantStatus, quarantineNamespace: string | undefined, objects: LostAndFoundObject[], now: Date): FailoverTenantStatus {
+  return { ...t, lostAndFound: { ...(quarantineNamespace ? { quarantineNamespace } : {}), objects }, fencedAt: t.fencedAt ?? now.toISOString() };
 }

@@ -270,9 +270,9 @@ describe('an emergency failover with production frozen', () => {
     expect(lost.objects).toEqual(expect.arrayContaining([{ object: 'v1/ConfigMap/settings', change: 'changed' }, { object: 'v1/ConfigMap/late-note', change: 'added' }, { object: 'v1/ConfigMap/in-flight', change: 'added' }]));
     const s = await tenantStatus(B);
     expect(s.lostAndFound).toEqual([expect.objectContaining({ failover: 'emergency-b', node: PROD, quarantineNamespace: lost.quarantineNamespace, objects: lost.objects })]);
-    const kept = await prod.request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${lost.quarantineNamespace}/configmaps/settings`);
+    const kept = await prod.request<{ data: Record<string, string> }>('GET', `/api/v1/namespaces/${lost.quarantineNamespace!}/configmaps/settings`);
     expect(kept.data.mode).toBe('edited-after-the-point');
-    expect(await copyOn(prod, lost.quarantineNamespace)).toMatchObject({ services: [] });
+    expect(await copyOn(prod, lost.quarantineNamespace!)).toMatchObject({ services: [] });
     // From production's audit log: after the thaw, longyun's first writes in the tenant's namespace are the fence — its record, then
     // workloads stopped and Services gone — before any copy is written there.
     const writes = auditOf(PROD).filter((e) => byLongyun(e) && isMutating(e) && e.receivedUs >= thawedUs && e.requestURI.includes(`/namespaces/${B}`)).sort((x, y) => x.receivedUs - y.receivedUs);
@@ -280,10 +280,10 @@ describe('an emergency failover with production frozen', () => {
     const text = uris.join('\n');
     expect(uris[0], text).toMatch(/^create .*\/namespaces\/social-security\/configmaps$/);
     const serviceGone = uris.findIndex((u) => /^delete .*\/services\/web$/.test(u));
-    const quarantined = uris.findLastIndex((u) => u.includes(lost.quarantineNamespace));
+    const quarantined = uris.findLastIndex((u) => u.includes(lost.quarantineNamespace!));
     const firstCopy = uris.findIndex((u) => /^update .*\/configmaps\/settings$/.test(u));
     expect(serviceGone, text).toBeGreaterThan(0);
-    expect(uris.slice(0, serviceGone).every((u) => !u.includes(lost.quarantineNamespace) && !/configmaps\/settings|secrets/.test(u)), text).toBe(true);
+    expect(uris.slice(0, serviceGone).every((u) => !u.includes(lost.quarantineNamespace!) && !/configmaps\/settings|secrets/.test(u)), text).toBe(true);
     expect(quarantined, text).toBeGreaterThan(serviceGone);
     expect(firstCopy, text).toBeGreaterThan(quarantined);
     await expectOneActiveCopy(B, SAME);

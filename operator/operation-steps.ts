@@ -1,0 +1,82 @@
+// What the DR operation runners (drills, failovers) share: a step loop over one object, the
+// "come back later" signal, the claim of a tenant for one operation at a time, and the crash hook.
+import type { TenantOperation } from '../controllers/dr/drill-types.js';
+import type { StatusWriter, TenantObj } from './status-writer.js';
+
+/** Come back in `ms`: a cache not synced yet, a copy catching up, an object changed under a write (409). Not a failure. */
+export class NotYet extends Error {
+  override name = 'NotYet';
+  constructor(
+    readonly ms = 500,
+    message = `not yet; again in ${ms} ms`,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs an object's steps one after another while each moves it on (a step's writes reach the
+ * cache at once), as a work queue's reconcile: a step that leaves the object as it was (same step,
+ * same resourceVersion) is tried again a second later, never in a tight loop; NotYet requeues
+ * after its delay; any other error is logged and returned to the queue (which backs off).
+ */
+export async function runSteps<O extends { metadata: { resourceVersion?: string } }, S extends { type: string }>(o: {
+  what: string;
+  stopped: () => boolean;
+  current: () => O | undefined;
+  /** The next step, or what to return now (nothing to do, a deletion handled). */
+  next: (obj: O) => Promise<S | { done: { requeueAfterMs?: number } | void }>;
+  gate?: (step: S) => Promise<void>;
+  run: (obj: O, step: S) => Promise<void>;
+  log: (line: string) => void;
+}): Promise<{ requeueAfterMs?: number } | void> {
+  for (let last: string | undefined; ; ) {
+    if (o.stopped()) return;
+    const obj = o.current();
+    if (!obj) return;
+    let step: S | { done: { requeueAfterMs?: number } | void };
+    try {
+      step = await o.next(obj);
+    } catch (e) {
+      if (e instanceof NotYet) return { requeueAfterMs: e.ms };
+      throw e;
+    }
+    if ('done' in step) return step.done;
+    const here = `${step.type} ${obj.metadata.resourceVersion}`;
+    if (here === last) return { requeueAfterMs: 1000 };
+    last = here;
+    await o.gate?.(step);
+    try {
+      await o.run(obj, step);
+    } catch (e) {
+      if (e instanceof NotYet) return { requeueAfterMs: e.ms };
+      o.log(`${o.what}: ${step.type} failed (retrying): ${(e as Error).message ?? e}`);
+      throw e;
+    }
+  }
+}
+
+/**
+ * Claims `tenant` for one operation (status.operation, optimistic concurrency): undefined when it
+ * is this operation's now, else the holder's description. One operation per tenant at a time,
+ * across drills, failovers and (later) migrations.
+ */
+export async function claimTenant(writer: StatusWriter, tenant: string, op: Pick<TenantOperation, 'kind' | 'name'>, now: Date): Promise<string | undefined> {
+  let busy: string | undefined;
+  await writer.readModifyWrite('tenants', tenant, '/status', (cur) => {
+    const held = (cur as TenantObj).status?.operation;
+    if (held && !(held.kind === op.kind && held.name === op.name)) {
+      busy = `tenant ${tenant} is in ${held.kind} ${held.name} since ${held.since}: one operation per tenant at a time`;
+      return undefined;
+    }
+    busy = undefined;
+    return held ? undefined : { status: { operation: { kind: op.kind, name: op.name, since: now.toISOString() } } };
+  });
+  return busy;
+}
+
+/** The crash test hook (LONGYUN_TEST_CRASH_ON_PHASE): SIGKILL this process right after a phase was persisted. */
+export function crashNow(phase: string): void {
+  process.stderr.write(`test hook: crashing on entering ${phase} (LONGYUN_TEST_CRASH_ON_PHASE)\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
