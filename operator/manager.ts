@@ -1,8 +1,8 @@
 // The operator runtime: informers on the management cluster (CloudNodes, Tenants), a work queue
-// per controller, the registry of member clusters, leader election, metrics, and the DR copier
-// (operator/standby-copier.ts, hosted through operator/copier-host.ts). The decisions are the pure
-// reconcilers in controllers/; this file only reads caches and does their I/O, writing statuses
-// and finalizers through operator/status-writer.ts.
+// per controller, the registry of member clusters, leader election, metrics, and the DR
+// controllers of each leadership term (operator/dr-runtime.ts: copier, drills, failovers). The
+// decisions are the pure reconcilers in controllers/; this file only reads caches and does their
+// I/O, writing statuses and finalizers through operator/status-writer.ts.
 import * as k8s from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
@@ -21,14 +21,10 @@ import { dropManagedFields, Informer } from './informer.js';
 import { electionTimings, LeaderElector, LeaseLostError, RestLeaseStore, systemClock, type ElectionClock, type ElectionTimings } from './leader-election.js';
 import { MemberCluster } from './member-cluster.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
-import { copierHost, reservedRoom, type HostContext } from './copier-host.js';
+import { reservedRoom, type HostContext } from './copier-host.js';
+import { DrRuntime } from './dr-runtime.js';
+import type { DrillRunnerOptions } from './drill-runner.js';
 import { StatusWriter, type CloudNodeObj, type Plural, type TenantObj } from './status-writer.js';
-import { StandbyCopier } from './standby-copier.js';
-import { DrillRunner, type DrillObj, type DrillRunnerOptions } from './drill-runner.js';
-import { DrillScheduler, type DrillScheduleObj } from './drill-scheduler.js';
-import { FailoverRunner, type FailoverObj } from './failover-runner.js';
-import { FenceGuard } from './fence-guard.js';
-import { desiredObjects } from '../controllers/tenant-reconciler.js';
 import { OperatorMetrics, startHealthServer } from './metrics.js';
 import { KubeApiError, operatorUserAgent, RequestCancelledError, RestClient, UserAgentKubeConfig, type WriteFence } from './rest.js';
 import { WorkQueue } from './work-queue.js';
@@ -107,16 +103,8 @@ export class Operator {
   private nodeInformer: Informer<CloudNodeObj> | undefined;
   private tenantInformer: Informer<TenantObj> | undefined;
   private nodeQueue: WorkQueue | undefined;
-  /** Standby copies of the tenants with a DR plan (operator/standby-copier.ts). */
-  private copier: StandbyCopier | undefined;
-  /** FailoverDrills (operator/drill-runner.ts). */
-  private drills: DrillRunner | undefined;
-  /** DrillSchedules (operator/drill-scheduler.ts). */
-  private scheduler: DrillScheduler | undefined;
-  /** Failovers and failbacks (operator/failover-runner.ts). */
-  private failovers: FailoverRunner | undefined;
-  /** No live copy of a tenant at a home it is away from (operator/fence-guard.ts). */
-  private guard: FenceGuard | undefined;
+  /** The DR controllers of this term: copier, drills, schedules, failovers, fence guard (operator/dr-runtime.ts). */
+  private dr: DrRuntime | undefined;
   private tenantQueue: WorkQueue | undefined;
   private elector: LeaderElector;
   /** Leadership terms begun, so that a term's late start-up does not run into the next one. */
@@ -251,7 +239,7 @@ export class Operator {
       onUpdate: (n, old) => {
         if (n.metadata.generation !== old.metadata.generation || n.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.nodeQueue?.add(n.metadata.name);
         // A standby onboarded or gone, a node Ready or not: the copies may go where they could not.
-        if (n.metadata.generation !== old.metadata.generation || isTrue(n.status?.conditions, CloudNodeConditions.Ready) !== isTrue(old.status?.conditions, CloudNodeConditions.Ready)) this.copier?.enqueueAll();
+        if (n.metadata.generation !== old.metadata.generation || isTrue(n.status?.conditions, CloudNodeConditions.Ready) !== isTrue(old.status?.conditions, CloudNodeConditions.Ready)) this.dr?.copier.enqueueAll();
         // A node becoming Ready lets waiting tenants proceed.
         if (isTrue(n.status?.conditions, CloudNodeConditions.Ready) !== isTrue(old.status?.conditions, CloudNodeConditions.Ready)) {
           for (const t of this.tenantInformer?.list() ?? []) enqueueTenant(t);
@@ -266,7 +254,9 @@ export class Operator {
         // Our own status writes do not need another pass; spec, deletion and finalizers do.
         if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || JSON.stringify(t.metadata.finalizers) !== JSON.stringify(old.metadata.finalizers)) enqueueTenant(t);
         // The copier: a new plan, a deletion, a placement or a move of the active copy (not its own writes).
-        if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || t.status?.node !== old.status?.node || t.status?.activeNode !== old.status?.activeNode) this.copier?.enqueue(t.metadata.name);
+        if (t.metadata.generation !== old.metadata.generation || t.metadata.deletionTimestamp !== old.metadata.deletionTimestamp || t.status?.node !== old.status?.node || t.status?.activeNode !== old.status?.activeNode) this.dr?.copier.enqueue(t.metadata.name);
+        // A switch: the backup storage locations move with the active copy.
+        if (t.spec.dr && t.status?.activeNode !== old.status?.activeNode) for (const n of [old.status?.activeNode, t.status?.activeNode]) if (n) this.nodeQueue?.add(n);
       },
       onDelete: (t) => {
         const node = this.placedNode(t);
@@ -279,38 +269,20 @@ export class Operator {
     }, { transform: dropManagedFields });
     await Promise.all([this.nodeInformer.start(), this.tenantInformer.start()]);
     if (term !== this.term || !this.leading) return; // this term ended while the caches filled
-    this.copier = new StandbyCopier({ ...copierHost(this.hostContext()), holds: (t) => this.failovers?.holds(t) ?? { copies: false } }, { ...(this.opts.drLivenessMs !== undefined ? { livenessMs: this.opts.drLivenessMs } : {}), ...(this.opts.drStatusStepMs !== undefined ? { statusStepMs: this.opts.drStatusStepMs } : {}) });
-    this.metrics.observeDr(() => this.copier?.recoveryPoints() ?? []);
-    this.copier.start();
-    const drills = new DrillRunner(
-      { estate: this.opts.estate, namespace: this.namespace, rest: this.rest, kubeConfig: this.kubeConfig, member: (n) => this.members.get(n), nodes: () => this.nodeInformer?.list() ?? [], tenants: () => this.tenantInformer?.list() ?? [], tenant: (n) => this.tenantInformer?.cache.get(n), writer: this.writer, log: (l) => this.log(l) },
-      { ...(this.opts.crashOnPhase ? { crashOnPhase: this.opts.crashOnPhase } : {}), ...(this.opts.drillGate ? { gate: this.opts.drillGate } : {}), onChange: (d) => this.scheduler?.drillChanged(d) },
-    );
-    const scheduler = new DrillScheduler({ kubeConfig: this.kubeConfig, rest: this.rest, writer: this.writer, drills: () => drills.informer.list(), log: (l) => this.log(l) });
-    const guard = new FenceGuard({ tenants: () => this.tenantInformer?.list() ?? [], member: (n) => this.members.get(n), log: (l) => this.log(l) });
-    const failovers = new FailoverRunner(
+    const dr = new DrRuntime(
+      { ...this.hostContext(), plan: this.opts.plan, namespace: this.namespace, kubeConfig: this.kubeConfig, rest: this.rest },
       {
-        estate: this.opts.estate,
-        kubeConfig: this.kubeConfig,
-        member: (n) => this.members.get(n),
-        nodes: () => this.nodeInformer?.list() ?? [],
-        tenants: () => this.tenantInformer?.list() ?? [],
-        tenant: (n) => this.tenantInformer?.cache.get(n),
-        writer: this.writer,
-        networkAttachments: (t, node) => desiredObjects({ estate: this.opts.estate, plan: this.opts.plan, now: new Date() }, t.metadata.name, t.spec, node).map((d) => d.object).filter((o) => o.kind === 'NetworkAttachmentDefinition'),
-        copyNow: (t) => this.copier?.enqueue(t),
-        answeringSince: (n) => this.guard?.answeringSince(n),
-        log: (l) => this.log(l),
+        ...(this.opts.drLivenessMs !== undefined ? { drLivenessMs: this.opts.drLivenessMs } : {}),
+        ...(this.opts.drStatusStepMs !== undefined ? { drStatusStepMs: this.opts.drStatusStepMs } : {}),
+        ...(this.opts.crashOnPhase ? { crashOnPhase: this.opts.crashOnPhase } : {}),
+        ...(this.opts.drillGate ? { drillGate: this.opts.drillGate } : {}),
+        ...(this.opts.fenceSettleMs !== undefined ? { fenceSettleMs: this.opts.fenceSettleMs } : {}),
       },
-      { ...(this.opts.crashOnPhase ? { crashOnPhase: this.opts.crashOnPhase } : {}), ...(this.opts.fenceSettleMs !== undefined ? { settleMs: this.opts.fenceSettleMs } : {}) },
     );
-    this.drills = drills;
-    this.scheduler = scheduler;
-    this.failovers = failovers;
-    this.guard = guard;
-    guard.start();
-    await Promise.all([drills.start(), scheduler.start(), failovers.start()]);
-    if (term !== this.term || !this.leading) return void Promise.all([drills.stop(), scheduler.stop(), failovers.stop(), guard.stop()]);
+    this.dr = dr;
+    this.metrics.observeDr(() => this.dr?.copier.recoveryPoints() ?? []);
+    await dr.start();
+    if (term !== this.term || !this.leading) return void dr.stop();
     // Periodic resync: every key again, so drift is corrected even without an event.
     this.resync = setInterval(() => {
       for (const n of this.nodeInformer?.list() ?? []) this.nodeQueue?.add(n.metadata.name);
@@ -351,18 +323,10 @@ export class Operator {
     this.nodeInformer?.stop();
     this.tenantInformer?.stop();
     this.stopping = (async () => {
-      const copier = this.copier;
-      this.copier = undefined;
-      const drills = this.drills;
-      const scheduler = this.scheduler;
-      const failovers = this.failovers;
-      const guard = this.guard;
-      this.drills = undefined;
-      this.scheduler = undefined;
-      this.failovers = undefined;
-      this.guard = undefined;
+      const dr = this.dr;
+      this.dr = undefined;
       this.metrics.observeDr(undefined);
-      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown(), copier?.stop(), drills?.stop(), scheduler?.stop(), failovers?.stop(), guard?.stop()]);
+      await Promise.all([this.nodeQueue?.shutdown(), this.tenantQueue?.shutdown(), dr?.stop()]);
       for (const m of this.members.values()) m.stop();
       this.members.clear();
       this.placements.clear();
@@ -541,7 +505,8 @@ export class Operator {
    */
   private async backupLocationsInput(name: string, member: MemberCluster): Promise<BackupLocationsInput | undefined> {
     if (!this.tenantInformer?.hasSynced) return undefined;
-    const tenants = (this.tenantInformer.list() ?? []).filter((t) => t.spec.dr && this.placedNode(t) === name).map((t) => ({ name: t.metadata.name, centres: t.spec.dr!.centres }));
+    // The locations follow the active copy: a tenant failed over backs up from the node now active.
+    const tenants = (this.tenantInformer.list() ?? []).filter((t) => t.spec.dr && (t.status?.activeNode ?? this.placedNode(t)) === name).map((t) => ({ name: t.metadata.name, centres: t.spec.dr!.centres }));
     try {
       return { estate: this.opts.estate, tenants, onMember: await member.backupLocations() };
     } catch (e) {
@@ -601,7 +566,7 @@ export class Operator {
       if (!tenant) return;
       // A failover holds the tenant's member objects until it is verified on the target: no write
       // here may undo its fence or race its promotion.
-      if (this.failovers?.holds(name).reconcile && !tenant.metadata.deletionTimestamp) return { requeueAfterMs: 2000 };
+      if (this.dr?.holds(name).reconcile && !tenant.metadata.deletionTimestamp) return { requeueAfterMs: 2000 };
       const node = this.placedNode(tenant);
       // The tenant's objects are on the node holding its active copy (its home until a failover).
       const active = tenant.status?.activeNode ?? node;
@@ -702,8 +667,8 @@ export class Operator {
 
   // ---- I/O helpers ----------------------------------------------------------------------------
 
-  private informerOf(plural: Plural): Informer<CloudNodeObj> | Informer<TenantObj> | Informer<DrillObj> | Informer<DrillScheduleObj> | Informer<FailoverObj> | undefined {
-    return plural === 'tenants' ? this.tenantInformer : plural === 'cloudnodes' ? this.nodeInformer : plural === 'failoverdrills' ? this.drills?.informer : plural === 'failovers' ? this.failovers?.informer : this.scheduler?.informer;
+  private informerOf(plural: Plural): Informer<CloudNodeObj> | Informer<TenantObj> | Informer<never> | undefined {
+    return plural === 'tenants' ? this.tenantInformer : plural === 'cloudnodes' ? this.nodeInformer : this.dr?.informerOf(plural);
   }
 
   /**
@@ -711,7 +676,7 @@ export class Operator {
    * recovery point where it is — so that a test can make a copy differ from production.
    */
   pauseStandbyCopies(tenant: string, paused: boolean): void {
-    this.copier?.pause(tenant, paused);
+    this.dr?.copier.pause(tenant, paused);
   }
 
   /** The CloudNode becomes an owner of its kubeconfig Secret (a strategic merge adds to the owners, keyed by uid). */

@@ -158,6 +158,11 @@ describe('a planned failover and its failback', () => {
     expect(nads.items.length).toBeGreaterThan(0);
     const prodNads = await prod.request<{ items: unknown[] }>('GET', `/apis/k8s.cni.cncf.io/v1/namespaces/${A}/network-attachment-definitions`);
     expect(prodNads.items).toEqual([]);
+    // Velero's Schedules and their storage locations follow the active node.
+    const schedulesOn = async (r: RestClient) => (await r.request<{ items: unknown[] }>('GET', `/apis/velero.io/v1/namespaces/velero/schedules?labelSelector=longyun.io/tenant=${A}`)).items.length;
+    const bslsOn = async (r: RestClient) => (await r.request<{ items: Array<{ metadata: { name: string } }> }>('GET', '/apis/velero.io/v1/namespaces/velero/backupstoragelocations')).items.map((b) => b.metadata.name);
+    await waitFor(`${A}'s Schedules on the new active node only`, async () => ((await schedulesOn(same)) > 0 && (await schedulesOn(prod)) === 0) || undefined, 60_000);
+    await waitFor('backup storage locations on the new active node', async () => (await bslsOn(same)).length > 0 || undefined, 60_000);
     const status = await longyunAsync(['dr', 'status', A, '-o', 'json'], mgmtKubeconfig);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/planned-a/);
