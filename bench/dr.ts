@@ -541,6 +541,9 @@ async function runOnce(o: Options, runIndex: number): Promise<RunResult> {
     if (operator) {
       const admin = restFor(management.kubeconfig);
       const l = (m: string) => log(`run ${runIndex}: ${m}`);
+      // The drill releases its tenants (status.operation) as it files its report, after its terminal
+      // phase: one operation per tenant, so the failover waits for that (not timed).
+      await until('every tenant released by the drill', async () => (await admin.request<{ items: Array<{ status?: { operation?: unknown } }> }>('GET', `/apis/${API_VERSION}/tenants`)).items.every((t) => !t.status?.operation) || undefined, 120_000);
       emergency = await measureEmergency(admin, { name: `bench-emergency-${runIndex}`, productionPid: production.apiserver.pid, expectTenants: o.tenants.length, guardMs: CONVERGENCE_GUARD_MS, log: l });
       if (emergency.measured) {
         l(`emergency failover: every tenant active on the standby after ${emergency.seconds.toFixed(1)} s (${emergency.verified}/${emergency.tenants} verified; RPO max ${emergency.rpoSeconds?.max} s); reprotected ${emergency.reprotectSeconds?.toFixed(1)} s after the thaw`);

@@ -223,16 +223,21 @@ describe('failoverWaitLines', () => {
     prev.status!.tenants = prev.status!.tenants!.map((t) => ({ ...t, state: 'Promoted' }));
     expect(failoverWaitLines(prev, EMERGENCY, Date.parse('2026-12-02T04:00:00Z'), Date.parse('2026-12-02T04:00:21Z'))).toEqual([
       '  15.0s  phase Reprotecting',
+      // Seen at 21 s, shown no later than the end they led to.
+      '  20.0s  health-records  Reprotected  gansu-provincial is a standby of gansu-provincial-remote-dr',
+      '  20.0s  gansu-transport  Failed  1 object differs from the recovery point',
       '  20.0s  phase Failed: TenantsFailed: 1 of 2 tenants failed verification',
-      '  21.0s  health-records  Reprotected  gansu-provincial is a standby of gansu-provincial-remote-dr',
-      '  21.0s  gansu-transport  Failed  1 object differs from the recovery point',
     ]);
     const verified = structuredClone(prev);
     verified.status!.tenants![0]!.state = 'Verified';
-    expect(failoverWaitLines(prev, verified, Date.parse('2026-12-02T04:00:00Z'), Date.parse('2026-12-02T04:00:13Z'))).toEqual(['  12.3s  health-records  Verified  RTO 12.3s / 4h target ✓ · RPO 15.0s / 15m target ✓']);
+    expect(failoverWaitLines(prev, verified, Date.parse('2026-12-02T04:00:00Z'), Date.parse('2026-12-02T04:00:13Z'))).toEqual(['  12.8s  health-records  Verified  RTO 12.3s / 4h target ✓ · RPO 15.0s / 15m target ✓']);
+    // RTO counts from the failover's start (Precheck: 0.5 s after it was asked for in the fixture, 0.4 s here).
+    const later = structuredClone(verified);
+    later.status!.startedAt = '2026-12-02T04:00:00.400Z';
+    expect(failoverWaitLines(prev, later, Date.parse('2026-12-02T04:00:00Z'), Date.parse('2026-12-02T04:00:13Z'))).toEqual(['  12.7s  health-records  Verified  RTO 12.3s / 4h target ✓ · RPO 15.0s / 15m target ✓']);
     const slow = structuredClone(prev);
     slow.status!.tenants![1]!.state = 'Verified';
-    expect(failoverWaitLines(prev, slow, 0, 0)).toEqual([' 1m 15s  gansu-transport  Verified  RTO 1m 15s / 1m target ✗ · RPO 31.0s / 15m target ✓']);
+    expect(failoverWaitLines(prev, slow, Date.parse('2026-12-02T04:00:00.5Z'), 0)).toEqual([' 1m 15s  gansu-transport  Verified  RTO 1m 15s / 1m target ✗ · RPO 31.0s / 15m target ✓']);
     expect(failoverWaitLines(EMERGENCY, EMERGENCY, 0, 0)).toEqual([]);
   });
 });

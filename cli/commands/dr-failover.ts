@@ -144,21 +144,27 @@ export function failoverWaitLines(prev: Failover | undefined, cur: Failover, sta
   const seen = new Set((prev?.status?.transitions ?? []).map((t) => `${t.phase}@${t.at}`));
   const pad = (ms: number) => elapsedText(ms).padStart(7);
   const st = cur.status;
+  // A tenant's change is dated when it was seen, but never after the last phase entered by then
+  // (a tenant reprotected shows before the Succeeded that needed it).
+  let lastPhaseMs: number | undefined;
   for (const t of st?.transitions ?? []) {
-    if (seen.has(`${t.phase}@${t.at}`)) continue;
     const at = Date.parse(t.at);
     const ms = Number.isNaN(at) ? nowMs - startMs : at - startMs;
+    lastPhaseMs = ms;
+    if (seen.has(`${t.phase}@${t.at}`)) continue;
     const why = isTerminalFailover(t.phase) && t.phase !== 'Succeeded' && st?.phase === t.phase && (st.reason || st.message) ? `: ${[st.reason, st.message].filter(Boolean).join(': ')}` : '';
-    lines.push({ at: ms, order: 0, text: `${pad(ms)}  phase ${t.phase}${why}` });
+    lines.push({ at: ms, order: isTerminalFailover(t.phase) ? 2 : 0, text: `${pad(ms)}  phase ${t.phase}${why}` });
   }
+  // RTO is measured from the failover's start (its Precheck), not from when it was asked for.
+  const started = st?.startedAt !== undefined && !Number.isNaN(Date.parse(st.startedAt)) ? Date.parse(st.startedAt) - startMs : 0;
   const before = new Map((prev?.status?.tenants ?? []).map((t) => [t.tenant, t.state]));
   for (const t of st?.tenants ?? []) {
     const was = before.get(t.tenant);
     if (was === t.state || (was === undefined && t.state === 'Pending')) continue;
-    let ms = nowMs - startMs;
+    let ms = Math.min(nowMs - startMs, lastPhaseMs ?? Infinity);
     let tail: string;
     if (t.state === 'Verified' && t.rtoSeconds !== undefined) {
-      ms = t.rtoSeconds * 1000;
+      ms = started + t.rtoSeconds * 1000;
       tail = `RTO ${metText(t.rtoSeconds, t.rtoTargetSeconds, t.rtoMet)}${t.rpoSeconds !== undefined ? ` · RPO ${metText(t.rpoSeconds, t.rpoTargetSeconds, t.rpoMet)}` : ''}`;
     } else if (t.state === 'Failed' || t.state === 'RolledBack') {
       tail = t.message ?? '';
