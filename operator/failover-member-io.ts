@@ -143,6 +143,15 @@ export class FailoverMemberIO {
     for (const r of plan.delete) await this.remove(m, r);
   }
 
+  /** After a promotion: the `standby-of` marks left on objects that needed nothing else (promoteObjects' tidy), taken off. */
+  async tidy(m: MemberCluster, ns: string): Promise<number> {
+    const objects = await this.view(m, ns);
+    if (!objects) return 0;
+    const { tidy } = promoteObjects({ namespace: ns, standbyObjects: objects, networkAttachments: [] });
+    for (const o of tidy) await this.put(m, o);
+    return tidy.length;
+  }
+
   /** Writes lost+found's quarantine namespace on `m` (quarantineObjects): each object created, or made exactly so. */
   async quarantine(m: MemberCluster, input: { tenant: string; failover: string; namespace: string; lost: Parameters<typeof quarantineObjects>[0]['lost'] }): Promise<string> {
     const objects = await this.view(m, input.namespace);

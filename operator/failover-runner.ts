@@ -37,7 +37,7 @@ import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
 import { API_VERSION } from './crds.js';
 import { FailoverMemberIO } from './failover-member-io.js';
-import { claimTenant, crashNow, NotYet, runSteps } from './operation-steps.js';
+import { claimTenant, crashNow, eachLimit, NotYet, runSteps } from './operation-steps.js';
 import { dropManagedFields, Informer } from './informer.js';
 import type { MemberCluster } from './member-cluster.js';
 import type { CloudNodeObj, StatusWriter, TenantObj } from './status-writer.js';
@@ -211,7 +211,7 @@ export class FailoverRunner {
       case 'finalSync':
         return this.tenantWork(f, step.tenants, 'final sync', (t) => this.finalSync(f, t));
       case 'switch':
-        return this.tenantWork(f, step.tenants, 'switching', (t) => this.switchTenant(t), 1);
+        return this.tenantWork(f, step.tenants, 'switching', (t) => this.switchTenant(t));
       case 'promote':
         return this.tenantWork(f, step.tenants, 'promoting', (t) => this.promote(t));
       case 'verify':
@@ -257,6 +257,7 @@ export class FailoverRunner {
       const to = f.spec.to ? `(${f.spec.to})` : (t?.status?.node ?? '(home)');
       out.push({ tenant, from, to, state: 'Failed', message: messages.join('; '), rtoTargetSeconds: (t?.spec.dr?.rtoMinutes ?? 0) * 60, rpoTargetSeconds: (t?.spec.dr?.rpoMinutes ?? 0) * 60 });
     }
+    const toClaim: FailoverTenantStatus[] = [];
     for (const r of tenants) {
       const t = this.host.tenant(r.tenant);
       const copy = t?.status?.dr?.standbys.find((c) => c.node === r.to);
@@ -281,9 +282,13 @@ export class FailoverRunner {
         out.push({ ...base, plan: failoverPlan({ tenant: r.tenant, from: r.from, to: r.to, epoch: r.epoch, recoveryPoint: r.recoveryPoint, expectedDigest: r.expectedDigest }, f.spec) });
         continue;
       }
-      const busy = await claimTenant(this.host.writer, r.tenant, { kind: 'Failover', name }, now);
-      out.push(busy ? failoverTenantFailed(base, busy) : base);
+      toClaim.push(base);
     }
+    // Each tenant claimed with its own optimistic write, a few at a time.
+    await eachLimit(toClaim, TENANT_CONCURRENCY, async (base) => {
+      const busy = await claimTenant(this.host.writer, base.tenant, { kind: 'Failover', name }, now);
+      out.push(busy ? failoverTenantFailed(base, busy) : base);
+    });
     out.sort((a, b) => (a.tenant < b.tenant ? -1 : 1));
     const message = general.length ? general.join('; ') : out.some((t) => t.state === 'Pending') ? undefined : out.map((t) => `${t.tenant}: ${t.message}`).join('; ') || 'nothing to fail over in this scope';
     await this.writeStatus(f, { ...s, tenants: out, ...(message ? { message } : {}) });
@@ -324,11 +329,18 @@ export class FailoverRunner {
     let wait: NotYet | undefined;
     let lastWrite = Date.now();
     let dirty = false;
+    // One progress write at a time, in the background: a large failover's status is big, and the
+    // workers go on meanwhile. The last write is awaited.
+    let writing: Promise<void> | undefined;
     const progress = async (force: boolean) => {
-      if (!dirty || (!force && Date.now() - lastWrite < PROGRESS_MS)) return;
+      if (force) await writing;
+      if (!dirty || writing || (!force && Date.now() - lastWrite < PROGRESS_MS)) return;
       dirty = false;
       lastWrite = Date.now();
-      await this.writeStatus(f, { ...f.status, tenants: [...tenants.values()] });
+      const w = this.writeStatus(f, { ...f.status, tenants: [...tenants.values()] }).finally(() => (writing = undefined));
+      writing = w;
+      if (force) await w;
+      else w.catch((e: Error) => this.host.log(`failover ${f.metadata.name}: progress: ${e.message}`));
     };
     const worker = async () => {
       for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
@@ -370,9 +382,9 @@ export class FailoverRunner {
     await this.tenantWork(f, names, 'fencing', async (t) => {
       const m = this.memberOf(t.from);
       const ns = tenantNamespace({ id: t.tenant });
+      // Every write of the fence was accepted over the version it was computed from: fenced. (The
+      // caches see the deletions a moment later; FinalSync checks the fence again from them.)
       await this.io.fence(m, ns, f.metadata.name);
-      const check = await this.io.fenced(m, ns);
-      if (!check.fenced || !check.labelled) throw new NotYet(200, `${ns} on ${t.from} still live: ${check.live[0]?.reason ?? 'not labelled yet'}`);
       this.host.copyNow(t.tenant);
       return tenantFenced(t, FENCE_RECORD);
     });
@@ -470,6 +482,8 @@ export class FailoverRunner {
       return tenantLostAndFound(t, quarantine, lost, now);
     }
     if (!m?.synced) throw new NotYet(2000, `waiting for ${t.from} to answer`);
+    // The promoted copy's last standby marks, off the recovery's critical path.
+    await this.io.tidy(this.memberOf(t.to), ns);
     await this.io.dropSchedules(m, t.tenant);
     this.host.copyNow(t.tenant);
     const copy = this.host.tenant(t.tenant)?.status?.dr?.standbys.find((c) => c.node === t.from);

@@ -75,6 +75,15 @@ export async function claimTenant(writer: StatusWriter, tenant: string, op: Pick
   return busy;
 }
 
+/** `fn` over `items`, at most `limit` at a time. */
+export async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await fn(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+}
+
 /** The crash test hook (LONGYUN_TEST_CRASH_ON_PHASE): SIGKILL this process right after a phase was persisted. */
 export function crashNow(phase: string): void {
   process.stderr.write(`test hook: crashing on entering ${phase} (LONGYUN_TEST_CRASH_ON_PHASE)\n`);

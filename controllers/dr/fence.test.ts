@@ -275,7 +275,13 @@ describe('promoteObjects', () => {
     const plan = promoteObjects({ namespace: NS, standbyObjects: standby, networkAttachments: DR_NADS });
     expect(plan.create.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['NetworkAttachmentDefinition/egov-extranet', 'Job/migrate', 'Service/web']);
     expect(plan.delete).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', namespace: NS, name: STANDBY_RECORD }]);
-    const promoted = write(standby, plan);
+    // What runs or is reachable first: the workloads, the Namespace; the rest only loses its mark, later.
+    expect(plan.apply.every((o) => o.kind === 'Namespace' || ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'ReplicaSet', 'ReplicationController'].includes(o.kind))).toBe(true);
+    expect(plan.tidy.length).toBeGreaterThan(0);
+    // Without the tidying the copy is already the source, digest for digest.
+    const live = write(standby, { create: plan.create, apply: plan.apply, delete: plan.delete });
+    for (const [key, digest] of sourceDigests) expect(objectDigest(live.get(key)!), key).toBe(digest);
+    const promoted = write(live, { create: [], apply: plan.tidy });
     for (const [key, digest] of sourceDigests) expect(objectDigest(promoted.get(key)!), key).toBe(digest);
     expect([...promoted.keys()].sort()).toEqual([...sourceDigests.keys(), objectKey(DR_NADS[0]!)].sort());
     expect(spec(promoted.get('apps/v1/Deployment/web')).replicas).toBe(3);
@@ -283,19 +289,19 @@ describe('promoteObjects', () => {
     for (const o of promoted.values()) expect(o.metadata.annotations?.[STANDBY_OF], objectKey(o)).toBeUndefined();
     expect(promoted.get(`v1/Namespace/${NS}`)!.metadata.labels).not.toHaveProperty(STANDBY_LABEL);
     // Resumed once done (the record gone): nothing to do.
-    expect(promoteObjects({ namespace: NS, standbyObjects: promoted, networkAttachments: DR_NADS })).toEqual({ create: [], apply: [], delete: [] });
+    expect(promoteObjects({ namespace: NS, standbyObjects: promoted, networkAttachments: DR_NADS })).toEqual({ create: [], apply: [], delete: [], tidy: [] });
   });
 
   it('resumes after a crash before the record was deleted; deletes a stray Service the copier had not', () => {
     const { standby, sourceDigests } = standbyCopy(CAPTURED);
     const plan = promoteObjects({ namespace: NS, standbyObjects: standby, networkAttachments: DR_NADS });
-    const half = write(standby, { create: plan.create, apply: plan.apply.slice(0, 3) });
+    const half = write(standby, { create: plan.create, apply: [...plan.apply, ...plan.tidy].slice(0, 3) });
     const stray = served({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'someone-elses', namespace: NS }, spec: { ports: [{ port: 80 }] } });
     half.set(objectKey(stray), stray);
     const rest = promoteObjects({ namespace: NS, standbyObjects: half, networkAttachments: DR_NADS });
     expect(rest.create).toEqual([]);
     expect(rest.delete.map((r) => r.name)).toEqual(['someone-elses', STANDBY_RECORD]);
-    const promoted = write(half, rest);
+    const promoted = write(half, { ...rest, apply: [...rest.apply, ...rest.tidy] });
     for (const [key, digest] of sourceDigests) expect(objectDigest(promoted.get(key)!), key).toBe(digest);
   });
 
@@ -321,7 +327,8 @@ describe('promoteObjects', () => {
       fc.property(fc.array(serverObject(), { maxLength: 10 }), (objects) => {
         const source = [captured120('Namespace'), ...byKey(objects).values()];
         const { standby, sourceDigests } = standbyCopy(source);
-        const promoted = write(standby, promoteObjects({ namespace: NS, standbyObjects: standby, networkAttachments: DR_NADS }));
+        const plan = promoteObjects({ namespace: NS, standbyObjects: standby, networkAttachments: DR_NADS });
+        const promoted = write(standby, { ...plan, apply: [...plan.apply, ...plan.tidy] });
         expect(digests(new Map([...promoted].filter(([k]) => k !== objectKey(DR_NADS[0]!))))).toEqual(sourceDigests);
         for (const o of promoted.values()) expect(o.metadata.annotations?.[STANDBY_OF]).toBeUndefined();
         expect(promoted.has(`v1/ConfigMap/${STANDBY_RECORD}`)).toBe(false);

@@ -304,6 +304,12 @@ export interface PromotePlan {
   apply: K8sObject[];
   /** Attachments and held kinds on the standby that are not the tenant's, then the standby record, last. */
   delete: ObjectRef[];
+  /**
+   * PUT in place, after the rest and off the recovery's critical path: objects whose only standby
+   * mark left is the `longyun.io/standby-of` annotation (digests leave it out, nothing reads it on a
+   * live copy). Most objects of a copy are these: a promotion writes only what runs or is reachable first.
+   */
+  tidy: K8sObject[];
 }
 
 /** A wanted object written over a live one of the same name: its resourceVersion, and a Service's allocated cluster IPs, kept. */
@@ -348,6 +354,7 @@ export function promoteObjects(input: PromoteInput): PromotePlan {
     wanted.set(objectKey(nad), { ...structuredClone(nad), metadata: { ...structuredClone(nad.metadata), namespace } });
   }
   const apply: K8sObject[] = [];
+  const tidy: K8sObject[] = [];
   const stray: K8sObject[] = [];
   for (const o of [...standbyObjects.values()].sort(byKeyOrder)) {
     if (isNamespaceOf(o, namespace)) {
@@ -377,13 +384,15 @@ export function promoteObjects(input: PromoteInput): PromotePlan {
     if (whyNotCopied(o) !== undefined) continue;
     const c = inPlace(o);
     withoutMeta(c, 'annotations', STANDBY_OF);
+    const marked = !sameJson(c, inPlace(o));
     const entry = entries.get(key);
     const field = FENCED_FIELD[kindOf(o)];
     if (field && entry && !('held' in entry)) setPath(c, field, getPath(toSourceForm(o, entry), field));
-    if (!sameJson(c, inPlace(o))) apply.push(c);
+    if (field && !sameJson(getPath(c, field), getPath(o, field))) apply.push(c);
+    else if (marked) tidy.push(c);
   }
   const del = [...stray.sort(byKeyOrder).map(refOf), ...(recordObject ? [refOf(recordObject)] : [])];
-  return { create: [...wanted.values()].sort(createOrder), apply: apply.sort(byRank), delete: del };
+  return { create: [...wanted.values()].sort(createOrder), apply: apply.sort(byRank), delete: del, tidy: tidy.sort(byRank) };
 }
 
 /**
