@@ -75,7 +75,13 @@ export class FailoverMemberIO {
     const existing = objects.get(`v1/ConfigMap/${FENCE_RECORD}`);
     let wrote = 0;
     if (!existing || canonicalJson(existing.data ?? {}) !== canonicalJson(plan.record.data ?? {})) {
-      await m.replace(plan.record, 'configmaps', existing);
+      try {
+        await m.replace(plan.record, 'configmaps', existing);
+      } catch (e) {
+        // Written meanwhile (a retry, a successor's cache behind): read it again next time.
+        if (e instanceof KubeApiError && e.code === 409) throw new NotYet(200, `the fence record in ${ns} on ${m.name} changed while it was written`);
+        throw e;
+      }
       wrote++;
     }
     for (const o of plan.apply) {
