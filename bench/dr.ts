@@ -63,10 +63,12 @@ import type { K8sObject } from '../stacks/graph/types.js';
 import { loadEstate } from '../topology/load.js';
 import { shippedEstateDir } from '../topology/paths.js';
 import { combinedLag, LagTracker, type LagSummary } from './dr-lag.js';
-import { copiedResources, standbyList, stripForStandby, type DiscoveredResource } from './dr-strip.js';
+import { copiedResources, stripForStandby } from './dr-strip.js';
 import { BENCH_CR_GROUP, BENCH_CRDS, DR_PRODUCTION, DR_STANDBYS, drWorkload, editedFields, editPath, editTarget, nextEdit, type DrTenant, type Edit } from './dr-workload.js';
 import { flagValue, median, mulberry32 } from './harness.js';
 import { distribution, measureDrill, type DrillBench, type DrillNotMeasured } from './dr-drill.js';
+import { discover, kubectlCopy, run, type KubectlCopy } from './dr-kubectl.js';
+import { eachLimit } from '../operator/operation-steps.js';
 import { measureEmergency, measureFailback, TARGET_EMERGENCY_SECONDS, TARGET_FAILBACK_RATIO, type FailoverBench, type FailoverNotMeasured } from './dr-failover.js';
 
 const TARGET_CONVERGENCE_RATIO = 1.25;
@@ -217,30 +219,7 @@ export class RssSampler {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Processes and pools.
-
-function run(cmd: string, args: string[], stdin?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    p.stdout!.on('data', (d: Buffer) => out.push(d));
-    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString('utf8')) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${err.slice(-2000)}`))));
-    if (stdin !== undefined) p.stdin!.end(stdin);
-  });
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
+// Waiting on a condition.
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = performance.now() + timeoutMs;
@@ -268,7 +247,7 @@ async function installBenchCrds(rest: RestClient): Promise<void> {
 }
 
 async function createWorkload(rest: RestClient, tenants: readonly DrTenant[]): Promise<void> {
-  await pool(tenants, SETUP_CONCURRENCY, async (t) => {
+  await eachLimit(tenants, SETUP_CONCURRENCY, async (t) => {
     await rest.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: t.name, labels: { 'bench.longyun.io/dr': 'true' } } } as never, FIELD_MANAGER);
     for (const o of t.objects) await applyObject(rest, o);
   });
@@ -278,57 +257,6 @@ async function createWorkload(rest: RestClient, tenants: readonly DrTenant[]): P
 function applyObject(rest: RestClient, o: K8sObject): Promise<unknown> {
   const plural = o.kind === 'Ingress' ? 'ingresses' : pluralOf(o.kind);
   return rest.request('PATCH', `${resourcePath(o, plural)}?fieldManager=${FIELD_MANAGER}&force=true`, o, 'application/apply-patch+yaml');
-}
-
-interface ApiGroupList {
-  groups: Array<{ name: string; versions: Array<{ groupVersion: string; version: string }>; preferredVersion: { groupVersion: string; version: string } }>;
-}
-interface ApiResourceList {
-  resources: Array<{ name: string; kind: string; namespaced: boolean; verbs: string[] }>;
-}
-
-/**
- * Production's resources, core group first, then each group's preferred version and its other
- * versions (discovery order): a kind only served in a non-preferred version (CronJob in
- * batch/v1beta1 on 1.20) is still found, and copiedResources takes each kind once, first seen.
- */
-async function discover(rest: RestClient): Promise<DiscoveredResource[]> {
-  const core = await rest.request<ApiResourceList>('GET', '/api/v1');
-  const out: DiscoveredResource[] = core.resources.map((r) => ({ group: '', version: 'v1', ...r }));
-  const groups = await rest.request<ApiGroupList>('GET', '/apis');
-  for (const g of groups.groups) {
-    const versions = [g.preferredVersion, ...g.versions.filter((v) => v.version !== g.preferredVersion.version)];
-    for (const v of versions) {
-      const list = await rest.request<ApiResourceList>('GET', `/apis/${v.groupVersion}`);
-      out.push(...list.resources.map((r) => ({ group: g.name, version: v.version, ...r })));
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The kubectl baseline.
-
-interface KubectlCopy {
-  seconds: number;
-  objectsCopied: number;
-  skipped: number;
-}
-
-async function kubectlCopy(kubectl: string, production: DevCluster, standbys: DevCluster[], resources: string[], tenants: readonly DrTenant[], concurrency: number, cacheDir: string): Promise<KubectlCopy> {
-  const args = (c: DevCluster) => ['--kubeconfig', c.kubeconfig, '--cache-dir', cacheDir];
-  let objectsCopied = 0;
-  let skipped = 0;
-  const t0 = performance.now();
-  await pool(tenants, concurrency, async (t) => {
-    const json = await run(kubectl, [...args(production), 'get', resources.join(','), '-n', t.name, '-o', 'json']);
-    const { list, skipped: s } = standbyList(JSON.parse(json) as never, `kb-${t.name}`);
-    const body = JSON.stringify(list);
-    await Promise.all(standbys.map((c) => run(kubectl, [...args(c), 'apply', '--server-side', '--field-manager', 'kubectl-dr-baseline', '-f', '-'], body)));
-    objectsCopied += list.items.length - 1;
-    skipped += s;
-  });
-  return { seconds: (performance.now() - t0) / 1000, objectsCopied, skipped };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,7 +323,7 @@ async function lagPhase(production: DevCluster, standbys: DevCluster[], tenants:
     for (const w of watches) await w.start();
     if (opts.selfCopy) {
       // Self-check only: the standby namespaces, then every edited object copied as production shows it.
-      await Promise.all(standbyRest.map((r) => pool(tenants, SETUP_CONCURRENCY, async (t) => void (await r.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: t.name } } as never, FIELD_MANAGER)))));
+      await Promise.all(standbyRest.map((r) => eachLimit(tenants, SETUP_CONCURRENCY, async (t) => void (await r.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: t.name } } as never, FIELD_MANAGER)))));
       selfCopier = new EditWatch(production, names, (o) => {
         const copy = stripForStandby(o as never, o.metadata!.namespace!);
         for (const r of standbyRest) void r.apply(copy as never, FIELD_MANAGER).catch((e: Error) => log(`self-check copy: ${e.message}`));

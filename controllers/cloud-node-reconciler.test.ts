@@ -32,8 +32,10 @@ describe('reconcileCloudNode', () => {
     const ok = reconcileCloudNode(node, probe({ version: v120, systemReady: true, cachesSynced: true }), idle, now);
     const restarted = reconcileCloudNode({ ...node, status: ok.status }, probe({ version: v120, systemReady: true, cachesSynced: false }), idle, now);
     expect(findCondition(restarted.status.conditions, CloudNodeConditions.Ready)).toMatchObject({ status: 'True', message: expect.stringMatching(/starting its watches/) });
-    expect(restarted.requeueAfterMs).toBeLessThanOrEqual(1000);
     const fresh = reconcileCloudNode(node, probe({ version: v120, systemReady: true, cachesSynced: false }), idle, now);
+    // Looked at again as soon as a node still being watched for the first time, not after a heartbeat.
+    expect(restarted.requeueAfterMs).toBe(fresh.requeueAfterMs);
+    expect(restarted.requeueAfterMs).not.toBe(ok.requeueAfterMs);
     expect(findCondition(fresh.status.conditions, CloudNodeConditions.Ready)).toMatchObject({ status: 'False', message: 'onboarding' });
   });
 

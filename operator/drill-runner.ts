@@ -14,13 +14,11 @@ import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
 import { API_VERSION } from './crds.js';
-import { dropManagedFields, Informer } from './informer.js';
 import type { MemberCluster } from './member-cluster.js';
 import { DrillMemberIO } from './drill-member-io.js';
 import { KubeApiError, resourcePath, type RestClient } from './rest.js';
 import type { CloudNodeObj, StatusWriter, TenantObj } from './status-writer.js';
-import { WorkQueue } from './work-queue.js';
-import { claimTenant, crashNow, NotYet, runSteps } from './operation-steps.js';
+import { claimTenant, crashNow, NotYet, OperationRunner, runSteps } from './operation-steps.js';
 import type * as k8s from '@kubernetes/client-node';
 
 export type DrillObj = FailoverDrill & k8s.KubernetesObject;
@@ -60,64 +58,24 @@ export interface DrillRunnerOptions {
 }
 
 
-export class DrillRunner {
-  readonly informer: Informer<DrillObj>;
-  private readonly queue: WorkQueue;
+export class DrillRunner extends OperationRunner<DrillObj> {
   private readonly now: () => Date;
   /** Reads and writes on the standbys. */
   private readonly io = new DrillMemberIO();
-  private stopped = false;
-  /** When this runner started: a successor connects to its members within seconds of it. */
-  private readonly startedMs = Date.now();
 
   constructor(
     private readonly host: DrillHost,
     private readonly opts: DrillRunnerOptions = {},
   ) {
+    super(host.kubeConfig, { kind: 'FailoverDrill', plural: 'failoverdrills' }, host.log, opts.onChange);
     this.now = opts.now ?? (() => new Date());
-    this.queue = new WorkQueue((k) => this.reconcile(k), { concurrency: 4 });
-    this.informer = new Informer<DrillObj>(
-      host.kubeConfig,
-      { apiVersion: API_VERSION, kind: 'FailoverDrill', plural: 'failoverdrills' },
-      {
-        onAdd: (d) => {
-          this.queue.add(d.metadata.name);
-          opts.onChange?.(d);
-        },
-        onUpdate: (d, old) => {
-          if (d.metadata.generation !== old.metadata.generation || d.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.queue.add(d.metadata.name);
-          if (d.status?.phase !== old.status?.phase) opts.onChange?.(d);
-        },
-        onDelete: (d) => opts.onChange?.(d),
-        onError: (e) => host.log(`failoverdrills watch: ${(e as Error).message ?? e}`),
-      },
-      { transform: dropManagedFields },
-    );
-  }
-
-  async start(): Promise<void> {
-    await this.informer.start();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.informer.stop();
-    await this.queue.shutdown();
-  }
-
-  enqueue(name: string): void {
-    this.queue.add(name);
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   private drill(name: string): DrillObj | undefined {
     return this.informer.cache.get(name);
   }
 
-  private reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
+  protected reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
     return runSteps<DrillObj, DrillStep>({
       what: `drill ${name}`,
       stopped: () => this.stopped,

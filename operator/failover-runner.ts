@@ -35,13 +35,10 @@ import { activeNode } from '../controllers/dr/drill-scope.js';
 import { tenantNamespace } from '../stacks/graph/tenant-objects.js';
 import type { K8sObject } from '../stacks/graph/types.js';
 import type { Estate } from '../topology/estate.js';
-import { API_VERSION } from './crds.js';
 import { FailoverMemberIO } from './failover-member-io.js';
-import { claimTenant, crashNow, eachLimit, NotYet, runSteps } from './operation-steps.js';
-import { dropManagedFields, Informer } from './informer.js';
+import { claimTenant, crashNow, eachLimit, NotYet, OperationRunner, runSteps } from './operation-steps.js';
 import type { MemberCluster } from './member-cluster.js';
 import type { CloudNodeObj, StatusWriter, TenantObj } from './status-writer.js';
-import { WorkQueue } from './work-queue.js';
 import type * as k8s from '@kubernetes/client-node';
 
 export type FailoverObj = Failover & k8s.KubernetesObject;
@@ -88,13 +85,9 @@ export interface FailoverRunnerOptions {
 
 type Status = FailoverStatus;
 
-export class FailoverRunner {
-  readonly informer: Informer<FailoverObj>;
-  private readonly queue: WorkQueue;
+export class FailoverRunner extends OperationRunner<FailoverObj> {
   private readonly now: () => Date;
   private readonly io = new FailoverMemberIO();
-  private stopped = false;
-  private readonly startedMs = Date.now();
   /** Failovers this process took into their current phase (or found there at or after the switch): the rest, found before the switch, were interrupted. */
   private readonly mine = new Set<string>();
 
@@ -102,34 +95,8 @@ export class FailoverRunner {
     private readonly host: FailoverHost,
     private readonly opts: FailoverRunnerOptions = {},
   ) {
+    super(host.kubeConfig, { kind: 'Failover', plural: 'failovers' }, host.log);
     this.now = opts.now ?? (() => new Date());
-    this.queue = new WorkQueue((k) => this.reconcile(k), { concurrency: 4 });
-    this.informer = new Informer<FailoverObj>(
-      host.kubeConfig,
-      { apiVersion: API_VERSION, kind: 'Failover', plural: 'failovers' },
-      {
-        onAdd: (f) => this.queue.add(f.metadata.name),
-        onUpdate: (f, old) => {
-          if (f.metadata.generation !== old.metadata.generation || f.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.queue.add(f.metadata.name);
-        },
-        onError: (e) => host.log(`failovers watch: ${(e as Error).message ?? e}`),
-      },
-      { transform: dropManagedFields },
-    );
-  }
-
-  async start(): Promise<void> {
-    await this.informer.start();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.informer.stop();
-    await this.queue.shutdown();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   /** What the running failover of `tenant` (its status.operation) holds of it: the tenant controller and the copier ask. */
@@ -139,7 +106,7 @@ export class FailoverRunner {
     return f ? failoverHolds(f, tenant) : { reconcile: false, copies: false };
   }
 
-  private reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
+  protected reconcile(name: string): Promise<{ requeueAfterMs?: number } | void> {
     type Step = FailoverStep | { type: 'interrupted' };
     return runSteps<FailoverObj, Step>({
       what: `failover ${name}`,

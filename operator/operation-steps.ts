@@ -1,7 +1,68 @@
 // What the DR operation runners (drills, failovers) share: a step loop over one object, the
 // "come back later" signal, the claim of a tenant for one operation at a time, and the crash hook.
+import type * as k8s from '@kubernetes/client-node';
 import type { TenantOperation } from '../controllers/dr/drill-types.js';
+import { API_VERSION } from './crds.js';
+import { dropManagedFields, Informer } from './informer.js';
 import type { StatusWriter, TenantObj } from './status-writer.js';
+import { WorkQueue } from './work-queue.js';
+
+/** An operation resource as its runner reads it. */
+type OperationObj = k8s.KubernetesObject & { metadata: { name: string; generation?: number; deletionTimestamp?: string | Date }; status?: { phase?: string } };
+
+/**
+ * A runner of one kind of operation resource (FailoverDrill, Failover): its informer, a work queue
+ * keyed by name, reconciled on a new generation or a deletion; `onChange` hears of every phase
+ * change. The subclass's `reconcile` walks one object's steps (runSteps).
+ */
+export abstract class OperationRunner<O extends OperationObj> {
+  readonly informer: Informer<O>;
+  protected readonly queue: WorkQueue;
+  protected stopped = false;
+  /** When this runner started: a successor connects to its members within seconds of it. */
+  protected readonly startedMs = Date.now();
+
+  constructor(kubeConfig: k8s.KubeConfig, kind: { kind: string; plural: string }, log: (line: string) => void, onChange?: (o: O) => void) {
+    this.queue = new WorkQueue((k) => this.reconcile(k), { concurrency: 4 });
+    this.informer = new Informer<O>(
+      kubeConfig,
+      { apiVersion: API_VERSION, ...kind },
+      {
+        onAdd: (o) => {
+          this.queue.add(o.metadata.name);
+          onChange?.(o);
+        },
+        onUpdate: (o, old) => {
+          if (o.metadata.generation !== old.metadata.generation || o.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) this.queue.add(o.metadata.name);
+          if (o.status?.phase !== old.status?.phase) onChange?.(o);
+        },
+        onDelete: (o) => onChange?.(o),
+        onError: (e) => log(`${kind.plural} watch: ${(e as Error).message ?? e}`),
+      },
+      { transform: dropManagedFields },
+    );
+  }
+
+  protected abstract reconcile(name: string): Promise<{ requeueAfterMs?: number } | void>;
+
+  async start(): Promise<void> {
+    await this.informer.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.informer.stop();
+    await this.queue.shutdown();
+  }
+
+  enqueue(name: string): void {
+    this.queue.add(name);
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+}
 
 /** Come back in `ms`: a cache not synced yet, a copy catching up, an object changed under a write (409). Not a failure. */
 export class NotYet extends Error {
